@@ -1,0 +1,359 @@
+//! What every generated model is: the [`Model`] trait, its static [`TableSchema`], typed
+//! attribute handles ([`Attr`]), and the item reader/writer generated conversions call.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::codec::Codec;
+use crate::error::{CodecError, DecodeError, EncodeError};
+use crate::transform::{EncryptMode, Transform, Transforms};
+
+/// A DynamoDB item: attribute name to value, as the AWS SDK uses it.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// One attribute of a table: its DynamoDB name and the transforms declared for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// DynamoDB attribute name.
+    pub name: &'static str,
+    /// Compression, encryption and offload, if any.
+    pub transform: Transform,
+}
+
+impl Field {
+    /// A field stored without transforms.
+    pub const fn plain(name: &'static str) -> Self {
+        Field {
+            name,
+            transform: Transform::NONE,
+        }
+    }
+}
+
+/// Marker types telling what an [`Attr`] may be used for in expressions.
+pub mod role {
+    /// The table's partition key: used in key conditions, never in filters.
+    #[derive(Debug, Clone, Copy)]
+    pub struct HashKey;
+    /// The table's sort key: used in key conditions, never in filters.
+    #[derive(Debug, Clone, Copy)]
+    pub struct RangeKey;
+    /// An ordinary attribute whose stored value can be compared (plain, compressed or
+    /// deterministically encrypted).
+    #[derive(Debug, Clone, Copy)]
+    pub struct Value;
+    /// An attribute whose stored value cannot be compared (randomized encryption or S3
+    /// offload): only existence checks and whole-value updates apply.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Sealed;
+}
+
+/// A typed handle to one attribute of model `M`, stored with codec `C`, usable as role `R`.
+///
+/// Generated models expose one per attribute as an associated constant (`Url::HTML`).
+pub struct Attr<M, C, R = role::Value> {
+    field: Field,
+    _marker: Marker<M, C, R>,
+}
+
+/// Ties the type parameters to an [`Attr`] without owning values of them (and without making
+/// `Attr` un-`Send` or un-`Sync`).
+type Marker<M, C, R> = PhantomData<fn() -> (M, C, R)>;
+
+impl<M, C, R> Attr<M, C, R> {
+    /// Wraps a field description; called by generated code.
+    pub const fn new(field: Field) -> Self {
+        Attr {
+            field,
+            _marker: PhantomData,
+        }
+    }
+
+    /// DynamoDB attribute name.
+    pub const fn name(&self) -> &'static str {
+        self.field.name
+    }
+
+    /// Name and transforms.
+    pub const fn field(&self) -> Field {
+        self.field
+    }
+}
+
+impl<M, C, R> Clone for Attr<M, C, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, C, R> Copy for Attr<M, C, R> {}
+
+impl<M, C, R> std::fmt::Debug for Attr<M, C, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Attr").field(&self.field.name).finish()
+    }
+}
+
+/// DynamoDB scalar type of a key attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarType {
+    /// String.
+    S,
+    /// Number.
+    N,
+    /// Binary.
+    B,
+}
+
+/// A key attribute: name and scalar type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyAttribute {
+    /// DynamoDB attribute name.
+    pub name: &'static str,
+    /// DynamoDB scalar type.
+    pub scalar: ScalarType,
+}
+
+/// Partition key and optional sort key of a table or index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySchema {
+    /// Partition (hash) key.
+    pub hash: KeyAttribute,
+    /// Sort (range) key.
+    pub range: Option<KeyAttribute>,
+}
+
+/// Global or local secondary index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    /// Global secondary index: any partition key.
+    Global,
+    /// Local secondary index: the table's partition key, another sort key.
+    Local,
+}
+
+/// Which attributes an index holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projection {
+    /// Every attribute.
+    All,
+    /// Table and index keys only.
+    KeysOnly,
+    /// Keys and these attributes.
+    Include(&'static [&'static str]),
+}
+
+/// Capacity for provisioned billing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throughput {
+    /// Read capacity units.
+    pub read: i64,
+    /// Write capacity units.
+    pub write: i64,
+}
+
+/// A secondary index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexSchema {
+    /// Index name.
+    pub name: &'static str,
+    /// Global or local.
+    pub kind: IndexKind,
+    /// The index's key.
+    pub key: KeySchema,
+    /// Attributes the index holds.
+    pub projection: Projection,
+    /// Capacity of a global index on a provisioned table.
+    pub throughput: Option<Throughput>,
+}
+
+/// How the table is billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Billing {
+    /// On demand (`PAY_PER_REQUEST`).
+    PayPerRequest,
+    /// Provisioned capacity.
+    Provisioned(Throughput),
+}
+
+/// Everything the runtime needs to know about a table, generated from the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSchema {
+    /// Rust type name of the model.
+    pub type_name: &'static str,
+    /// DynamoDB table name (before any run-time prefix or suffix).
+    pub table_name: &'static str,
+    /// Primary key.
+    pub key: KeySchema,
+    /// Secondary indexes.
+    pub indexes: &'static [IndexSchema],
+    /// Billing mode.
+    pub billing: Billing,
+    /// Attribute holding the item's expiry time, if the table uses TTL.
+    pub ttl_attribute: Option<&'static str>,
+    /// Attribute holding the optimistic-locking version counter, if any.
+    pub version_attribute: Option<&'static str>,
+    /// Every attribute, key attributes first.
+    pub fields: &'static [Field],
+}
+
+impl TableSchema {
+    /// Whether some attribute is encrypted in randomized mode, which binds it to the primary key.
+    pub fn binds_item_key(&self) -> bool {
+        self.fields.iter().any(|f| {
+            f.transform
+                .encrypt
+                .is_some_and(|e| e.mode == EncryptMode::Randomized)
+        })
+    }
+}
+
+/// A generated model: one item type of one table.
+pub trait Model: Sized + Send + Sync + 'static {
+    /// The primary key type.
+    type Key: ModelKey<Model = Self>;
+
+    /// The table's schema.
+    const SCHEMA: &'static TableSchema;
+
+    /// This item's primary key.
+    fn key(&self) -> Self::Key;
+
+    /// Converts to a DynamoDB item, applying attribute transforms with `transforms`.
+    fn to_item_with(&self, transforms: &Transforms) -> Result<Item, EncodeError>;
+
+    /// Converts from a DynamoDB item, reversing attribute transforms with `transforms`.
+    fn from_item_with(item: Item, transforms: &Transforms) -> Result<Self, DecodeError>;
+
+    /// Converts to a DynamoDB item (models without encrypted or offloaded attributes).
+    fn to_item(&self) -> Result<Item, EncodeError> {
+        self.to_item_with(Transforms::none())
+    }
+
+    /// Converts from a DynamoDB item (models without encrypted or offloaded attributes).
+    fn from_item(item: Item) -> Result<Self, DecodeError> {
+        Self::from_item_with(item, Transforms::none())
+    }
+}
+
+/// The primary key of a model, as its own type.
+pub trait ModelKey: Sized + Clone + Send + Sync + 'static {
+    /// The model this is the key of.
+    type Model: Model<Key = Self>;
+
+    /// The key attributes as a DynamoDB key map.
+    fn to_item(&self) -> Result<Item, EncodeError>;
+
+    /// Reads the key attributes of an item (other attributes are ignored).
+    fn from_item(item: &Item) -> Result<Self, DecodeError>;
+}
+
+/// Builds an item attribute by attribute; used by generated `to_item_with`.
+#[derive(Debug)]
+pub struct ItemWriter<'a> {
+    schema: &'static TableSchema,
+    transforms: &'a Transforms,
+    item: Item,
+}
+
+impl<'a> ItemWriter<'a> {
+    /// An empty item of the table `schema`.
+    pub fn new(schema: &'static TableSchema, transforms: &'a Transforms) -> Self {
+        ItemWriter {
+            schema,
+            transforms,
+            item: HashMap::with_capacity(schema.fields.len()),
+        }
+    }
+
+    /// Writes one attribute; absent optionals and empty sets are left out.
+    pub fn put<M, C: Codec, R>(&mut self, attr: &Attr<M, C, R>, value: &C::Value) -> Result<(), EncodeError> {
+        let field = attr.field;
+        let stored = if field.transform.is_none() {
+            C::encode(value)
+        } else if C::is_absent(value) {
+            Ok(None)
+        } else {
+            self.transforms.encode::<C>(&field.transform, value).map(Some)
+        };
+        match stored {
+            Ok(Some(stored)) => {
+                self.item.insert(field.name.to_string(), stored);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(cause) => Err(EncodeError {
+                table: self.schema.table_name,
+                attribute: field.name.to_string(),
+                cause,
+            }),
+        }
+    }
+
+    /// The finished item.
+    pub fn finish(self) -> Item {
+        self.item
+    }
+}
+
+/// Takes attributes out of an item; used by generated `from_item_with`.
+#[derive(Debug)]
+pub struct ItemReader<'a> {
+    schema: &'static TableSchema,
+    transforms: &'a Transforms,
+    item: Item,
+}
+
+impl<'a> ItemReader<'a> {
+    /// Reads `item` of the table `schema`.
+    pub fn new(schema: &'static TableSchema, item: Item, transforms: &'a Transforms) -> Self {
+        ItemReader {
+            schema,
+            transforms,
+            item,
+        }
+    }
+
+    /// Reads the key attributes of `item` without consuming it.
+    pub fn for_key(schema: &'static TableSchema, item: &Item) -> Self {
+        let key_names = std::iter::once(schema.key.hash.name).chain(schema.key.range.map(|r| r.name));
+        let key_item = key_names
+            .filter_map(|name| item.get(name).map(|v| (name.to_string(), v.clone())))
+            .collect();
+        Self::new(schema, key_item, Transforms::none())
+    }
+
+    /// Reads a required attribute (or the natural empty value of optionals and sets).
+    pub fn get<M, C: Codec, R>(&mut self, attr: &Attr<M, C, R>) -> Result<C::Value, DecodeError> {
+        self.get_or_else(attr, C::missing)
+    }
+
+    /// Reads an attribute, using `default` when the item does not have it.
+    pub fn get_or<M, C: Codec, R>(
+        &mut self,
+        attr: &Attr<M, C, R>,
+        default: impl FnOnce() -> C::Value,
+    ) -> Result<C::Value, DecodeError> {
+        self.get_or_else(attr, || Ok(default()))
+    }
+
+    fn get_or_else<M, C: Codec, R>(
+        &mut self,
+        attr: &Attr<M, C, R>,
+        missing: impl FnOnce() -> Result<C::Value, CodecError>,
+    ) -> Result<C::Value, DecodeError> {
+        let field = attr.field;
+        let result = match self.item.remove(field.name) {
+            None => missing(),
+            Some(stored) if field.transform.is_none() => C::decode(stored),
+            Some(stored) => self.transforms.decode::<C>(&field.transform, stored),
+        };
+        result.map_err(|cause| DecodeError {
+            table: self.schema.table_name,
+            attribute: field.name.to_string(),
+            cause,
+        })
+    }
+}
