@@ -131,6 +131,20 @@ pub fn lookup(name: &str) -> Option<Named> {
 
 /// The closest known type name, for "did you mean".
 pub fn suggest(name: &str) -> Option<&'static str> {
+    // Names users bring from other languages and libraries.
+    const FAMILIAR: [(&str, &str); 8] = [
+        ("timestamp", "datetime"),
+        ("date", "datetime"),
+        ("number", "int` or `decimal"),
+        ("binary", "bytes"),
+        ("str", "string"),
+        ("text", "string"),
+        ("dict", "map"),
+        ("array", "list"),
+    ];
+    if let Some((_, known)) = FAMILIAR.iter().find(|(familiar, _)| familiar.eq_ignore_ascii_case(name)) {
+        return Some(known);
+    }
     TYPE_NAMES
         .iter()
         .map(|candidate| (strsim::levenshtein(name, candidate), *candidate))

@@ -45,10 +45,23 @@ fn compressible_values_use_snappy_and_shrink() {
     let value = json_like(64 * 1024);
     let stored = compress(&value);
     assert_eq!(stored[0], TAG_SNAPPY);
-    assert!(stored.len() * 2 < value.len(), "{} -> {}", value.len(), stored.len());
-    assert_eq!(decompress(&stored, DEFAULT_MAX_DECOMPRESSED_LEN).unwrap(), value);
+    assert!(
+        stored.len() * 2 < value.len(),
+        "{} -> {}",
+        value.len(),
+        stored.len()
+    );
+    assert_eq!(
+        decompress(&stored, DEFAULT_MAX_DECOMPRESSED_LEN).unwrap(),
+        value
+    );
     // The payload is a plain snappy raw block.
-    assert_eq!(snap::raw::Decoder::new().decompress_vec(&stored[1..]).unwrap(), value);
+    assert_eq!(
+        snap::raw::Decoder::new()
+            .decompress_vec(&stored[1..])
+            .unwrap(),
+        value
+    );
 }
 
 #[test]
@@ -67,7 +80,10 @@ fn incompressible_values_are_stored_raw() {
         let stored = compress(value);
         assert_eq!(stored[0], TAG_STORED, "{} bytes", value.len());
         assert_eq!(&stored[1..], value);
-        assert_eq!(decompress(&stored, DEFAULT_MAX_DECOMPRESSED_LEN).unwrap(), value);
+        assert_eq!(
+            decompress(&stored, DEFAULT_MAX_DECOMPRESSED_LEN).unwrap(),
+            value
+        );
     }
 }
 
@@ -86,7 +102,10 @@ fn most_compressible_input_still_decodes() {
         let value = vec![0u8; len];
         let stored = compress(&value);
         assert_eq!(stored[0], TAG_SNAPPY);
-        assert_eq!(decompress(&stored, DEFAULT_MAX_DECOMPRESSED_LEN).unwrap(), value);
+        assert_eq!(
+            decompress(&stored, DEFAULT_MAX_DECOMPRESSED_LEN).unwrap(),
+            value
+        );
     }
 }
 
@@ -102,17 +121,30 @@ fn errors_are_typed() {
     // Stored raw values obey the limit too.
     assert_eq!(
         decompress(&[TAG_STORED, 1, 2, 3], 2),
-        Err(CompressError::TooLarge { declared: 3, limit: 2 })
+        Err(CompressError::TooLarge {
+            declared: 3,
+            limit: 2
+        })
     );
     // Truncated snappy data.
     let stored = compress(&json_like(5000));
     for len in 1..stored.len() {
         let err = decompress(&stored[..len], DEFAULT_MAX_DECOMPRESSED_LEN).unwrap_err();
-        assert!(matches!(err, CompressError::Corrupt { .. }), "len {len}: {err:?}");
+        assert!(
+            matches!(err, CompressError::Corrupt { .. }),
+            "len {len}: {err:?}"
+        );
     }
     // Messages say what to do.
-    let message = CompressError::TooLarge { declared: 10, limit: 5 }.to_string();
-    assert!(message.contains("10") && message.contains("limit"), "{message}");
+    let message = CompressError::TooLarge {
+        declared: 10,
+        limit: 5,
+    }
+    .to_string();
+    assert!(
+        message.contains("10") && message.contains("limit"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -131,14 +163,17 @@ fn huge_declared_length_is_rejected_before_allocating() {
         decompress(&bomb, usize::MAX),
         Err(CompressError::Corrupt { .. })
     ));
-    // Exactly at the limit passes the size check (and then fails as truncated data).
+    // Exactly at the limit is not TooLarge (it fails later, as data that is not there).
     assert!(matches!(
         decompress(&declared_only(1000), 1000),
         Err(CompressError::Corrupt { .. })
     ));
     assert_eq!(
         decompress(&declared_only(1001), 1000),
-        Err(CompressError::TooLarge { declared: 1001, limit: 1000 })
+        Err(CompressError::TooLarge {
+            declared: 1001,
+            limit: 1000
+        })
     );
 }
 

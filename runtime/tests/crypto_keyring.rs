@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use dynamate::crypto::{
-    Aad, CryptoError, EncryptMode, KeyId, Keyring, RootKey, envelope_key_id,
-};
+use dynamate::crypto::{Aad, CryptoError, EncryptMode, KeyId, Keyring, RootKey, envelope_key_id};
 
 const K1: [u8; 32] = [0x11; 32];
 const K2: [u8; 32] = [0x22; 32];
@@ -114,7 +112,10 @@ fn randomized_value_is_bound_to_item_attribute_and_table() {
     let stored = keyring
         .encrypt("archive", EncryptMode::Randomized, &here, b"payload")
         .unwrap();
-    assert_eq!(keyring.decrypt("archive", &here, &stored).unwrap(), b"payload");
+    assert_eq!(
+        keyring.decrypt("archive", &here, &stored).unwrap(),
+        b"payload"
+    );
 
     for elsewhere in [
         Aad::new("archives", "secret").with_item_key(ITEM_B),
@@ -166,7 +167,10 @@ fn wrong_key_material_fails_authentication() {
     for mode in [EncryptMode::Deterministic, EncryptMode::Randomized] {
         let stored = writer.encrypt("archive", mode, &aad(), b"v").unwrap();
         let err = reader.decrypt("archive", &aad(), &stored).unwrap_err();
-        assert!(matches!(err, CryptoError::AuthenticationFailed { .. }), "{err}");
+        assert!(
+            matches!(err, CryptoError::AuthenticationFailed { .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("wrong key"), "{err}");
     }
 }
@@ -236,9 +240,19 @@ fn rotation_keeps_old_data_readable_and_writes_new_version() {
         .with_key("archive", 1, key(&K1))
         .unwrap();
     assert_eq!(rotated.primary_version("archive"), Some(2));
-    assert_eq!(rotated.decrypt("archive", &aad, &old_det).unwrap(), b"old det");
-    assert_eq!(rotated.decrypt("archive", &aad, &old_rand).unwrap(), b"old rand");
-    assert!(!rotated.uses_primary_version("archive", &aad, &old_det).unwrap());
+    assert_eq!(
+        rotated.decrypt("archive", &aad, &old_det).unwrap(),
+        b"old det"
+    );
+    assert_eq!(
+        rotated.decrypt("archive", &aad, &old_rand).unwrap(),
+        b"old rand"
+    );
+    assert!(
+        !rotated
+            .uses_primary_version("archive", &aad, &old_det)
+            .unwrap()
+    );
 
     let new = rotated
         .encrypt("archive", EncryptMode::Deterministic, &aad, b"old det")
@@ -306,7 +320,9 @@ fn malformed_envelopes_get_typed_errors() {
     // Every strict prefix is rejected; those shorter than header + nonce + tag as Truncated.
     let minimum = 3 + 7 + 4 + 16 + 16;
     for len in 0..stored.len() {
-        let err = keyring.decrypt("archive", &aad, &stored[..len]).unwrap_err();
+        let err = keyring
+            .decrypt("archive", &aad, &stored[..len])
+            .unwrap_err();
         if len < minimum {
             assert!(
                 matches!(err, CryptoError::Truncated { .. }),
@@ -347,7 +363,10 @@ fn malformed_envelopes_get_typed_errors() {
     let err = envelope_key_id(&aad, &[]).unwrap_err();
     assert!(matches!(err, CryptoError::Truncated { len: 0, .. }));
     let message = err.to_string();
-    assert!(message.contains("archives") && message.contains("secret"), "{message}");
+    assert!(
+        message.contains("archives") && message.contains("secret"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -381,13 +400,22 @@ fn root_key_constructors() {
         (RootKey::from_bytes(&[0u8; 31]), "31 bytes"),
         (RootKey::from_bytes(&[0u8; 33]), "33 bytes"),
         (RootKey::from_hex(&K1_HEX[..62]), "short hex"),
-        (RootKey::from_hex(&format!("{}zz", &K1_HEX[..62])), "non-hex"),
-        (RootKey::from_base64("ERERERERERERERERERERERERERERERERERERERERER"), "31-byte base64"),
+        (
+            RootKey::from_hex(&format!("{}zz", &K1_HEX[..62])),
+            "non-hex",
+        ),
+        (
+            RootKey::from_base64("ERERERERERERERERERERERERERERERERERERERERER"),
+            "31-byte base64",
+        ),
         (RootKey::from_base64("not base64 at all!"), "garbage base64"),
         (RootKey::from_encoded(""), "empty"),
     ] {
         let err = bad.err().unwrap_or_else(|| panic!("{what} was accepted"));
-        assert!(matches!(err, CryptoError::InvalidKey { .. }), "{what}: {err:?}");
+        assert!(
+            matches!(err, CryptoError::InvalidKey { .. }),
+            "{what}: {err:?}"
+        );
     }
 }
 
@@ -396,7 +424,8 @@ fn root_key_from_env_and_file_never_echo_the_key() {
     // A hex string that is almost a key: the error must not repeat it.
     let almost = &K1_HEX[..63];
     let var = "DYNAMATE_CRYPTO_TEST_ALMOST_KEY";
-    // SAFETY: no other test in this binary reads or writes this variable.
+    // SAFETY: only this test touches the environment in this test binary, and only through
+    // std::env, which serializes access.
     unsafe { std::env::set_var(var, almost) };
     let err = RootKey::from_env(var).unwrap_err();
     assert!(err.to_string().contains(var), "{err}");
@@ -423,7 +452,10 @@ fn root_key_from_env_and_file_never_echo_the_key() {
     assert!(!err.to_string().contains(almost), "{err}");
     assert!(matches!(binary_file, Err(CryptoError::InvalidKey { .. })));
     let err = RootKey::from_file(dir.join("dynamate-no-such-key-file")).unwrap_err();
-    assert!(err.to_string().contains("dynamate-no-such-key-file"), "{err}");
+    assert!(
+        err.to_string().contains("dynamate-no-such-key-file"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -453,7 +485,10 @@ fn debug_output_never_contains_key_bytes() {
         for secret in [hex(&K1), hex(&K2), "17, 17, 17".into(), "34, 34, 34".into()] {
             assert!(!debug.contains(&secret), "{debug}");
         }
-        assert!(debug.contains("archive") && debug.contains("billing"), "{debug}");
+        assert!(
+            debug.contains("archive") && debug.contains("billing"),
+            "{debug}"
+        );
     }
     assert_eq!(
         format!("{keyring:?}"),

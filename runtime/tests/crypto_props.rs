@@ -13,7 +13,10 @@ fn keyring() -> Keyring {
 }
 
 fn mode() -> impl Strategy<Value = EncryptMode> {
-    prop_oneof![Just(EncryptMode::Deterministic), Just(EncryptMode::Randomized)]
+    prop_oneof![
+        Just(EncryptMode::Deterministic),
+        Just(EncryptMode::Randomized)
+    ]
 }
 
 proptest! {

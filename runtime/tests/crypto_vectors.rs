@@ -13,7 +13,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 
 fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex length");
+    assert!(s.len().is_multiple_of(2), "odd hex length");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
@@ -280,7 +280,10 @@ fn subkeys_are_separated_by_length_prefix() {
         )
         .unwrap();
     assert_ne!(a, b);
-    assert_ne!(derive(&unhex(ROOT_1), "ab", "c"), derive(&unhex(ROOT_1), "a", "bc"));
+    assert_ne!(
+        derive(&unhex(ROOT_1), "ab", "c"),
+        derive(&unhex(ROOT_1), "a", "bc")
+    );
     assert!(
         keyring
             .decrypt("archive", &Aad::new("a", "bc"), &a)
@@ -290,7 +293,8 @@ fn subkeys_are_separated_by_length_prefix() {
 
 #[test]
 fn passphrase_key_is_pinned() {
-    let key = RootKey::from_passphrase("correct horse battery staple", "dynamate-test-salt").unwrap();
+    let key =
+        RootKey::from_passphrase("correct horse battery staple", "dynamate-test-salt").unwrap();
     let keyring = Keyring::new().with_key("pw", 1, key).unwrap();
     let out = keyring
         .encrypt("pw", EncryptMode::Deterministic, &Aad::new("t", "a"), b"x")

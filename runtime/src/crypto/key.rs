@@ -157,10 +157,10 @@ impl RootKey {
     /// A root key from the environment variable `var`, holding hex or base64
     /// (see [`RootKey::from_encoded`]).
     ///
-    /// ```
+    /// ```standalone_crate
     /// use dynamate::crypto::RootKey;
     ///
-    /// // SAFETY: this doctest is single-threaded.
+    /// // SAFETY: this example runs as its own single-threaded process.
     /// unsafe { std::env::set_var("DOC_ARCHIVE_KEY", "ab".repeat(32)) };
     /// let key = RootKey::from_env("DOC_ARCHIVE_KEY")?;
     /// assert!(RootKey::from_env("DOC_NOT_SET_ANYWHERE").is_err());
@@ -280,7 +280,8 @@ impl RootKey {
             Some(ROOT_KEY_LEN),
         )
         .map_err(|err| invalid(format!("argon2id parameters rejected: {err}")))?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut key = Self::zeroed();
         argon
             .hash_password_into(passphrase, salt, &mut key.bytes[..])

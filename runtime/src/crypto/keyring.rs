@@ -419,9 +419,10 @@ impl Keyring {
                 found: parsed.key_name.to_owned(),
             });
         }
-        let named = self.keys.get(key_name).ok_or_else(|| CryptoError::UnknownKey {
-            context: context(),
-        })?;
+        let named = self
+            .keys
+            .get(key_name)
+            .ok_or_else(|| CryptoError::UnknownKey { context: context() })?;
         let key = named
             .versions
             .get(&version)
@@ -429,12 +430,12 @@ impl Keyring {
                 context: ValueContext::new(aad, key_name, None),
                 version,
             })?;
-        let mut cipher = key
-            .cipher(aad.table, aad.attribute)
-            .ok_or_else(|| CryptoError::Internal {
-                context: context(),
-                reason: "subkey derivation failed",
-            })?;
+        let mut cipher =
+            key.cipher(aad.table, aad.attribute)
+                .ok_or_else(|| CryptoError::Internal {
+                    context: context(),
+                    reason: "subkey derivation failed",
+                })?;
         let components = components(parsed.header, parsed.mode, aad, parsed.nonce);
         let mut plaintext = parsed.ciphertext.to_vec();
         cipher
@@ -485,7 +486,13 @@ fn components<'a>(
     aad: &Aad<'a>,
     nonce: &'a [u8],
 ) -> Components<'a> {
-    let mut parts: [&[u8]; 5] = [header, aad.table.as_bytes(), aad.attribute.as_bytes(), &[], &[]];
+    let mut parts: [&[u8]; 5] = [
+        header,
+        aad.table.as_bytes(),
+        aad.attribute.as_bytes(),
+        &[],
+        &[],
+    ];
     let len = match (mode, aad.item_key) {
         (EncryptMode::Deterministic, _) => 3,
         (EncryptMode::Randomized, Some(item_key)) => {
@@ -526,7 +533,11 @@ impl fmt::Debug for Keyring {
         }
         f.write_str("Keyring ")?;
         f.debug_map()
-            .entries(self.keys.iter().map(|(name, named)| (name, Versions(named))))
+            .entries(
+                self.keys
+                    .iter()
+                    .map(|(name, named)| (name, Versions(named))),
+            )
             .finish()
     }
 }
