@@ -53,7 +53,10 @@ impl Diagnostic {
 
     /// The diagnostic as text: a `error: file:line:col: message` line, then the snippet.
     pub fn render(&self, color: bool) -> String {
-        let mut labels = vec![LabeledSpan::new_primary_with_span(Some(self.label.clone()), self.span.clone())];
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            Some(self.label.clone()),
+            self.span.clone(),
+        )];
         labels.extend(
             self.related
                 .iter()
@@ -63,8 +66,10 @@ impl Diagnostic {
         if let Some(help) = &self.help {
             diagnostic = diagnostic.with_help(help.clone());
         }
-        let report = miette::Report::new(diagnostic)
-            .with_source_code(NamedSource::new(self.file.name.clone(), self.file.text.clone()));
+        let report = miette::Report::new(diagnostic).with_source_code(NamedSource::new(
+            self.file.name.clone(),
+            self.file.text.clone(),
+        ));
         let theme = if color {
             GraphicalTheme::unicode()
         } else {
@@ -107,7 +112,12 @@ impl Reporter {
     }
 
     /// Records an error at `span`; returns a builder to add help and related spans.
-    pub fn error(&mut self, span: Range<usize>, message: impl Into<String>, label: impl Into<String>) -> &mut Diagnostic {
+    pub fn error(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diagnostics.push(Diagnostic {
             file: self.file.clone(),
             span,

@@ -62,9 +62,18 @@ fn run(command: Command) -> Result<String, Error> {
         Command::Generate { paths, out } => {
             let (count, code) = generate(&paths)?;
             let target = out.join(OUTPUT_FILE);
-            std::fs::create_dir_all(&out).map_err(|source| Error::Io { path: out.clone(), source })?;
-            std::fs::write(&target, code).map_err(|source| Error::Io { path: target.clone(), source })?;
-            Ok(format!("generated {} from {count} schema file(s)", target.display()))
+            std::fs::create_dir_all(&out).map_err(|source| Error::Io {
+                path: out.clone(),
+                source,
+            })?;
+            std::fs::write(&target, code).map_err(|source| Error::Io {
+                path: target.clone(),
+                source,
+            })?;
+            Ok(format!(
+                "generated {} from {count} schema file(s)",
+                target.display()
+            ))
         }
         Command::Check { paths } => {
             let files = dynamate_codegen::find_schema_files(&paths)?;
@@ -100,7 +109,8 @@ fn generate(paths: &[PathBuf]) -> Result<(usize, String), Error> {
 /// Where committed output first differs from fresh output.
 fn stale_report(committed: &str, expected: &str) -> String {
     if committed.is_empty() {
-        return "missing or empty; run `dynamate-codegen generate` with the same arguments".to_string();
+        return "missing or empty; run `dynamate-codegen generate` with the same arguments"
+            .to_string();
     }
     let first_difference = committed
         .lines()
@@ -110,8 +120,14 @@ fn stale_report(committed: &str, expected: &str) -> String {
     let line = first_difference + 1;
     format!(
         "stale: differs from freshly generated code at line {line}\n  committed: {}\n  generated: {}\nrun `dynamate-codegen generate` with the same arguments and commit the result",
-        committed.lines().nth(first_difference).unwrap_or("<end of file>"),
-        expected.lines().nth(first_difference).unwrap_or("<end of file>"),
+        committed
+            .lines()
+            .nth(first_difference)
+            .unwrap_or("<end of file>"),
+        expected
+            .lines()
+            .nth(first_difference)
+            .unwrap_or("<end of file>"),
     )
 }
 
@@ -121,7 +137,11 @@ fn describe(error: &Error) -> String {
     match error {
         Error::Schema(diagnostics) if color => {
             let rendered: Vec<String> = diagnostics.iter().map(|d| d.render(true)).collect();
-            format!("{}\n{} error(s) in schema files", rendered.join("\n"), diagnostics.len())
+            format!(
+                "{}\n{} error(s) in schema files",
+                rendered.join("\n"),
+                diagnostics.len()
+            )
         }
         Error::Schema(_) => error.to_string(),
         other => format!("error: {other}"),

@@ -4,7 +4,10 @@
 use handlebars::Handlebars;
 use serde_json::{Value, json};
 
-use crate::model::{Billing, EncryptMode, Field, Index, IndexKind, Projection, Role, Schema, Table, Tracker, Transform};
+use crate::model::{
+    Billing, EncryptMode, Field, Index, IndexKind, Projection, Role, Schema, Table, Tracker,
+    Transform,
+};
 use crate::types::Scalar;
 
 const TABLE_TEMPLATE: &str = include_str!("templates/table.hbs");
@@ -12,7 +15,9 @@ const TRACKER_TEMPLATE: &str = include_str!("templates/tracker.hbs");
 
 /// Rendering failed: a bug in dynamate-codegen, never a user error (validation catches those).
 #[derive(Debug, thiserror::Error)]
-#[error("internal error in dynamate-codegen while rendering {what}: {reason}; please report this with the schema")]
+#[error(
+    "internal error in dynamate-codegen while rendering {what}: {reason}; please report this with the schema"
+)]
 pub struct RenderError {
     what: String,
     reason: String,
@@ -26,7 +31,12 @@ pub fn render(schema: &Schema) -> Result<String, RenderError> {
         source.push_str(&fill(&registry, "table", &table_view(table), &table.name)?);
     }
     for tracker in &schema.trackers {
-        source.push_str(&fill(&registry, "tracker", &tracker_view(tracker), &tracker.name)?);
+        source.push_str(&fill(
+            &registry,
+            "tracker",
+            &tracker_view(tracker),
+            &tracker.name,
+        )?);
     }
     let file = syn::parse_file(&source).map_err(|e| RenderError {
         what: "the generated file".into(),
@@ -60,15 +70,22 @@ fn registry() -> Result<Handlebars<'static>, RenderError> {
     registry.set_strict_mode(true);
     registry.register_escape_fn(handlebars::no_escape);
     for (name, text) in [("table", TABLE_TEMPLATE), ("tracker", TRACKER_TEMPLATE)] {
-        registry.register_template_string(name, text).map_err(|e| RenderError {
-            what: format!("template {name}"),
-            reason: e.to_string(),
-        })?;
+        registry
+            .register_template_string(name, text)
+            .map_err(|e| RenderError {
+                what: format!("template {name}"),
+                reason: e.to_string(),
+            })?;
     }
     Ok(registry)
 }
 
-fn fill(registry: &Handlebars<'_>, template: &str, view: &Value, what: &str) -> Result<String, RenderError> {
+fn fill(
+    registry: &Handlebars<'_>,
+    template: &str,
+    view: &Value,
+    what: &str,
+) -> Result<String, RenderError> {
     registry.render(template, view).map_err(|e| RenderError {
         what: what.to_string(),
         reason: e.to_string(),
@@ -112,12 +129,17 @@ fn table_view(table: &Table) -> Value {
 }
 
 fn special_attr(table: &Table, ty: crate::types::ValueType) -> Option<&str> {
-    table.fields.iter().find(|f| f.ty == ty).map(|f| f.attr.as_str())
+    table
+        .fields
+        .iter()
+        .find(|f| f.ty == ty)
+        .map(|f| f.attr.as_str())
 }
 
 fn field_view(table: &Table, field: &Field) -> Value {
     let rust_type = crate::types::wrap_optional(field.optional, field.ty.rust_type(), "Option");
-    let codec = crate::types::wrap_optional(field.optional, field.ty.codec(), "dynamate::codec::Opt");
+    let codec =
+        crate::types::wrap_optional(field.optional, field.ty.codec(), "dynamate::codec::Opt");
     let default_doc = format!("Attribute `{}`.", field.attr);
     let role = match field.role {
         Role::HashKey => "HashKey",
@@ -150,13 +172,24 @@ fn const_doc(table: &Table, field: &Field) -> String {
         notes.push("compressed".into());
     }
     if let Some((mode, key)) = &field.transform.encrypt {
-        let mode = if *mode == EncryptMode::Deterministic { "deterministic" } else { "randomized" };
+        let mode = if *mode == EncryptMode::Deterministic {
+            "deterministic"
+        } else {
+            "randomized"
+        };
         notes.push(format!("encrypted ({mode}) with key `{key}`"));
     }
     if let Some(offload) = &field.transform.offload {
-        notes.push(format!("offloaded to `s3://{}/{}`", offload.bucket, offload.prefix));
+        notes.push(format!(
+            "offloaded to `s3://{}/{}`",
+            offload.bucket, offload.prefix
+        ));
     }
-    let notes = if notes.is_empty() { String::new() } else { format!(": {}", notes.join(", ")) };
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", notes.join(", "))
+    };
     format!("Attribute `{}` of [`{}`]{notes}.", field.attr, table.name)
 }
 
@@ -176,7 +209,11 @@ fn transform_expr(transform: &Transform) -> String {
         None => "None".to_string(),
         Some((mode, key)) => format!(
             "Some(dynamate::transform::Encrypt {{ mode: dynamate::transform::EncryptMode::{}, key: {} }})",
-            if *mode == EncryptMode::Deterministic { "Deterministic" } else { "Randomized" },
+            if *mode == EncryptMode::Deterministic {
+                "Deterministic"
+            } else {
+                "Randomized"
+            },
             literal(key)
         ),
     };
@@ -208,7 +245,10 @@ fn key_attribute(name: &str, scalar: Scalar) -> String {
 }
 
 fn key_schema_expr(hash: (&str, Scalar), range: Option<(&str, Scalar)>) -> String {
-    let range = range.map_or_else(|| "None".to_string(), |(n, s)| format!("Some({})", key_attribute(n, s)));
+    let range = range.map_or_else(
+        || "None".to_string(),
+        |(n, s)| format!("Some({})", key_attribute(n, s)),
+    );
     format!(
         "dynamate::KeySchema {{ hash: {}, range: {range} }}",
         key_attribute(hash.0, hash.1)
@@ -233,7 +273,11 @@ fn index_expr(index: &Index) -> String {
         Projection::KeysOnly => "dynamate::model::Projection::KeysOnly".to_string(),
         Projection::Include(attrs) => format!(
             "dynamate::model::Projection::Include(&[{}])",
-            attrs.iter().map(|a| literal(a)).collect::<Vec<_>>().join(", ")
+            attrs
+                .iter()
+                .map(|a| literal(a))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     let throughput = index.throughput.map_or_else(
@@ -258,7 +302,10 @@ fn billing_expr(billing: Billing) -> String {
     match billing {
         Billing::PayPerRequest => "dynamate::model::Billing::PayPerRequest".to_string(),
         Billing::Provisioned { read, write } => {
-            format!("dynamate::model::Billing::Provisioned({})", throughput_expr(read, write))
+            format!(
+                "dynamate::model::Billing::Provisioned({})",
+                throughput_expr(read, write)
+            )
         }
     }
 }
@@ -266,10 +313,22 @@ fn billing_expr(billing: Billing) -> String {
 fn tracker_view(tracker: &Tracker) -> Value {
     const BUILT_IN: [(&str, &str, &str); 5] = [
         ("Pending", "pending", "Created, not started yet."),
-        ("InProgress", "in_progress", "Leased by a worker that is running it."),
-        ("Failed", "failed", "The last attempt failed; it will be retried."),
+        (
+            "InProgress",
+            "in_progress",
+            "Leased by a worker that is running it.",
+        ),
+        (
+            "Failed",
+            "failed",
+            "The last attempt failed; it will be retried.",
+        ),
         ("Succeeded", "succeeded", "Done."),
-        ("Ignored", "ignored", "Failed `max_retry` times; no longer retried."),
+        (
+            "Ignored",
+            "ignored",
+            "Failed `max_retry` times; no longer retried.",
+        ),
     ];
     let mut statuses: Vec<Value> = BUILT_IN
         .iter()

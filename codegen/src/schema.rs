@@ -222,7 +222,10 @@ impl<'de, T: Shorthand + Deserialize<'de>> Deserialize<'de> for OrShorthand<T> {
                 Ok(OrShorthand(T::from_shorthand(text.to_string())))
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
                 T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(OrShorthand)
             }
         }

@@ -20,9 +20,33 @@ const FLOATS: [(&str, &str); 3] = [("float", "f64"), ("f32", "f32"), ("f64", "f6
 
 /// Every type name the schema accepts, for "did you mean" help.
 pub const TYPE_NAMES: [&str; 27] = [
-    "string", "bytes", "bool", "int", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "float", "f32", "f64",
-    "decimal", "datetime", "ttl", "version", "json", "list", "map", "string_set", "number_set", "binary_set",
-    "integer", "boolean",
+    "string",
+    "bytes",
+    "bool",
+    "int",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "float",
+    "f32",
+    "f64",
+    "decimal",
+    "datetime",
+    "ttl",
+    "version",
+    "json",
+    "list",
+    "map",
+    "string_set",
+    "number_set",
+    "binary_set",
+    "integer",
+    "boolean",
 ];
 
 /// A value type of the schema.
@@ -142,7 +166,10 @@ pub fn suggest(name: &str) -> Option<&'static str> {
         ("dict", "map"),
         ("array", "list"),
     ];
-    if let Some((_, known)) = FAMILIAR.iter().find(|(familiar, _)| familiar.eq_ignore_ascii_case(name)) {
+    if let Some((_, known)) = FAMILIAR
+        .iter()
+        .find(|(familiar, _)| familiar.eq_ignore_ascii_case(name))
+    {
         return Some(known);
     }
     TYPE_NAMES
@@ -169,9 +196,14 @@ impl ValueType {
             ValueType::Json(None) => "dynamate::__private::serde_json::Value".into(),
             ValueType::Json(Some(named)) => named.clone(),
             ValueType::List(element) => format!("Vec<{}>", element.rust_type()),
-            ValueType::Map(element) => format!("std::collections::BTreeMap<String, {}>", element.rust_type()),
+            ValueType::Map(element) => format!(
+                "std::collections::BTreeMap<String, {}>",
+                element.rust_type()
+            ),
             ValueType::StringSet => "std::collections::BTreeSet<String>".into(),
-            ValueType::NumberSet(number) => format!("std::collections::BTreeSet<{}>", number.rust_type()),
+            ValueType::NumberSet(number) => {
+                format!("std::collections::BTreeSet<{}>", number.rust_type())
+            }
             ValueType::BinarySet => "std::collections::BTreeSet<Vec<u8>>".into(),
         }
     }
@@ -191,7 +223,9 @@ impl ValueType {
             ValueType::List(element) => format!("dynamate::codec::List<{}>", element.codec()),
             ValueType::Map(element) => format!("dynamate::codec::Map<{}>", element.codec()),
             ValueType::StringSet => "dynamate::codec::StringSet".into(),
-            ValueType::NumberSet(number) => format!("dynamate::codec::NumberSet<{}>", number.rust_type()),
+            ValueType::NumberSet(number) => {
+                format!("dynamate::codec::NumberSet<{}>", number.rust_type())
+            }
             ValueType::BinarySet => "dynamate::codec::BinarySet".into(),
         }
     }
@@ -208,7 +242,10 @@ impl ValueType {
 
     /// Whether a missing attribute naturally reads as an empty value (sets).
     pub fn has_empty_value(&self) -> bool {
-        matches!(self, ValueType::StringSet | ValueType::NumberSet(_) | ValueType::BinarySet)
+        matches!(
+            self,
+            ValueType::StringSet | ValueType::NumberSet(_) | ValueType::BinarySet
+        )
     }
 
     /// Whether the type may be an element of a number set.

@@ -9,11 +9,12 @@ use toml::Spanned;
 
 use crate::diagnostics::{Diagnostic, Reporter, SourceFile};
 use crate::model::{
-    Billing, EncryptMode, Field, Index, IndexKind, Offload, Projection, Role, Schema, Table, Tracker, Transform,
+    Billing, EncryptMode, Field, Index, IndexKind, Offload, Projection, Role, Schema, Table,
+    Tracker, Transform,
 };
 use crate::schema::{
-    AttrDef, BillingDef, Defaults, IndexDef, OffloadDef, OrShorthand, ProjectionDef, S3Def, SString, SchemaFile,
-    TableDef, TrackerDef,
+    AttrDef, BillingDef, Defaults, IndexDef, OffloadDef, OrShorthand, ProjectionDef, S3Def,
+    SString, SchemaFile, TableDef, TrackerDef,
 };
 use crate::types::{self, Element, Named, Scalar, ValueType};
 
@@ -29,15 +30,17 @@ const NON_RAW_KEYWORDS: [&str; 5] = ["self", "Self", "super", "crate", "_"];
 
 /// Rust keywords (2024 edition, strict and reserved).
 const KEYWORDS: [&str; 51] = [
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in",
-    "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
-    "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box",
-    "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
 ];
 
 /// Type names generated code uses unqualified; a model with one of these names would shadow them.
 const RESERVED_TYPE_NAMES: [&str; 12] = [
-    "Option", "Some", "None", "Result", "Ok", "Err", "String", "Vec", "Box", "Self", "Default", "From",
+    "Option", "Some", "None", "Result", "Ok", "Err", "String", "Vec", "Box", "Self", "Default",
+    "From",
 ];
 
 /// Parses and validates schema files given as (display name, text).
@@ -46,11 +49,18 @@ pub fn validate(files: Vec<(String, String)>) -> Result<Schema, Vec<Diagnostic>>
     let mut diagnostics = Vec::new();
     let mut names = NameRegistry::default();
     for (name, text) in files {
-        let file = Arc::new(SourceFile { name: name.clone(), text });
+        let file = Arc::new(SourceFile {
+            name: name.clone(),
+            text,
+        });
         schema.sources.push(name);
         let mut reporter = Reporter::new(file.clone());
         match parse(&file) {
-            Ok(parsed) => FileValidator::new(&mut reporter, &parsed).validate(&parsed, &mut schema, &mut names),
+            Ok(parsed) => FileValidator::new(&mut reporter, &parsed).validate(
+                &parsed,
+                &mut schema,
+                &mut names,
+            ),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
         diagnostics.extend(reporter.into_diagnostics());
@@ -131,19 +141,35 @@ impl<'r> FileValidator<'r> {
 
     fn s3(&mut self, s3: Option<&Spanned<S3Def>>) -> (Option<String>, Option<String>) {
         let Some(s3) = s3 else { return (None, None) };
-        let bucket = s3.get_ref().bucket.as_ref().and_then(|b| self.bucket_name(b));
-        let prefix = s3.get_ref().prefix.as_ref().map(|p| p.get_ref().trim_matches('/').to_string());
+        let bucket = s3
+            .get_ref()
+            .bucket
+            .as_ref()
+            .and_then(|b| self.bucket_name(b));
+        let prefix = s3
+            .get_ref()
+            .prefix
+            .as_ref()
+            .map(|p| p.get_ref().trim_matches('/').to_string());
         (bucket, prefix)
     }
 
     fn bucket_name(&mut self, bucket: &SString) -> Option<String> {
         let name = bucket.get_ref();
         let valid = (3..=63).contains(&name.len())
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
         if !valid {
             self.reporter
-                .error(span_of(bucket), format!("`{name}` is not a valid S3 bucket name"), "invalid bucket name")
-                .help("bucket names are 3 to 63 characters of lowercase letters, digits, `-` and `.`");
+                .error(
+                    span_of(bucket),
+                    format!("`{name}` is not a valid S3 bucket name"),
+                    "invalid bucket name",
+                )
+                .help(
+                    "bucket names are 3 to 63 characters of lowercase letters, digits, `-` and `.`",
+                );
             return None;
         }
         Some(name.clone())
@@ -156,7 +182,11 @@ impl<'r> FileValidator<'r> {
             "pay_per_request" | "on_demand" => {
                 if let Some(read) = def.read.as_ref().or(def.write.as_ref()) {
                     self.reporter
-                        .error(span_of(read), "capacity is only for provisioned billing", "not used on demand")
+                        .error(
+                            span_of(read),
+                            "capacity is only for provisioned billing",
+                            "not used on demand",
+                        )
                         .help("remove `read` and `write`, or set `mode = \"provisioned\"`");
                     return None;
                 }
@@ -176,17 +206,29 @@ impl<'r> FileValidator<'r> {
         }
     }
 
-    fn capacity(&mut self, value: Option<&Spanned<i64>>, what: &str, whole: Range<usize>) -> Option<i64> {
+    fn capacity(
+        &mut self,
+        value: Option<&Spanned<i64>>,
+        what: &str,
+        whole: Range<usize>,
+    ) -> Option<i64> {
         match value {
             Some(units) if *units.get_ref() >= 1 => Some(*units.get_ref()),
             Some(units) => {
-                self.reporter
-                    .error(span_of(units), format!("{what} capacity must be at least 1"), "must be >= 1");
+                self.reporter.error(
+                    span_of(units),
+                    format!("{what} capacity must be at least 1"),
+                    "must be >= 1",
+                );
                 None
             }
             None => {
                 self.reporter
-                    .error(whole, format!("provisioned billing needs `{what}` capacity"), format!("`{what}` missing"))
+                    .error(
+                        whole,
+                        format!("provisioned billing needs `{what}` capacity"),
+                        format!("`{what}` missing"),
+                    )
                     .help("write { mode = \"provisioned\", read = 5, write = 5 }");
                 None
             }
@@ -198,7 +240,13 @@ impl<'r> FileValidator<'r> {
             if let Some(table) = self.table(name, def) {
                 self.register_type(names, name, &table.name);
                 self.register_type(names, name, &table.key_name);
-                self.register_table(names, &def.get_ref().table_name, name, &table.table_name, false);
+                self.register_table(
+                    names,
+                    &def.get_ref().table_name,
+                    name,
+                    &table.table_name,
+                    false,
+                );
                 schema.tables.push(table);
             }
         }
@@ -206,7 +254,13 @@ impl<'r> FileValidator<'r> {
             if let Some(tracker) = self.tracker(name, def) {
                 self.register_type(names, name, &tracker.name);
                 self.register_type(names, name, &tracker.status_name);
-                self.register_table(names, &def.get_ref().table_name, name, &tracker.table_name, true);
+                self.register_table(
+                    names,
+                    &def.get_ref().table_name,
+                    name,
+                    &tracker.table_name,
+                    true,
+                );
                 schema.trackers.push(tracker);
             }
         }
@@ -232,20 +286,38 @@ impl<'r> FileValidator<'r> {
         dynamo: &str,
         tracker: bool,
     ) {
-        let span = table_name.as_ref().map_or_else(|| span_of(type_span), span_of);
+        let span = table_name
+            .as_ref()
+            .map_or_else(|| span_of(type_span), span_of);
         let here = format!("{} ({})", self.reporter.file().name, type_span.get_ref());
         // Trackers may share one task table; models may not share with anything.
         let clash = names
             .model_tables
             .get(dynamo)
-            .or_else(|| if tracker { None } else { names.tracker_tables.get(dynamo) })
+            .or_else(|| {
+                if tracker {
+                    None
+                } else {
+                    names.tracker_tables.get(dynamo)
+                }
+            })
             .cloned();
         if let Some(first) = clash {
             self.reporter
-                .error(span, format!("two definitions use the DynamoDB table `{dynamo}`"), "table name used twice")
-                .help(format!("`{dynamo}` is already used by {first}; give each model its own `table_name`"));
+                .error(
+                    span,
+                    format!("two definitions use the DynamoDB table `{dynamo}`"),
+                    "table name used twice",
+                )
+                .help(format!(
+                    "`{dynamo}` is already used by {first}; give each model its own `table_name`"
+                ));
         }
-        let registry = if tracker { &mut names.tracker_tables } else { &mut names.model_tables };
+        let registry = if tracker {
+            &mut names.tracker_tables
+        } else {
+            &mut names.model_tables
+        };
         registry.entry(dynamo.to_string()).or_insert(here);
     }
 
@@ -253,14 +325,27 @@ impl<'r> FileValidator<'r> {
         let text = name.get_ref();
         if !is_identifier(text) || KEYWORDS.contains(&text.as_str()) {
             self.reporter
-                .error(span_of(name), format!("`{text}` is not a valid Rust type name"), "invalid type name")
-                .help(format!("name the {what} with a Rust identifier such as `{}`", suggest_type_name(text)));
+                .error(
+                    span_of(name),
+                    format!("`{text}` is not a valid Rust type name"),
+                    "invalid type name",
+                )
+                .help(format!(
+                    "name the {what} with a Rust identifier such as `{}`",
+                    suggest_type_name(text)
+                ));
             return None;
         }
         if RESERVED_TYPE_NAMES.contains(&text.as_str()) {
             self.reporter
-                .error(span_of(name), format!("`{text}` is reserved"), "would shadow a standard type")
-                .help(format!("generated code uses `{text}` itself; rename the {what}, e.g. `{text}Item`"));
+                .error(
+                    span_of(name),
+                    format!("`{text}` is reserved"),
+                    "would shadow a standard type",
+                )
+                .help(format!(
+                    "generated code uses `{text}` itself; rename the {what}, e.g. `{text}Item`"
+                ));
             return None;
         }
         Some(text.clone())
@@ -271,10 +356,16 @@ impl<'r> FileValidator<'r> {
             Some(name) => (name.get_ref().clone(), span_of(name)),
             None => (fallback.get_ref().to_snake_case(), span_of(fallback)),
         };
-        let valid_chars = name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        let valid_chars = name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
         if !(3..=255).contains(&name.len()) || !valid_chars {
             self.reporter
-                .error(span, format!("`{name}` is not a valid DynamoDB table name"), "invalid table name")
+                .error(
+                    span,
+                    format!("`{name}` is not a valid DynamoDB table name"),
+                    "invalid table name",
+                )
                 .help("table names are 3 to 255 characters of letters, digits, `_`, `-` and `.`");
             return None;
         }
@@ -282,7 +373,6 @@ impl<'r> FileValidator<'r> {
     }
 
     fn table(&mut self, name: &SString, def: &Spanned<TableDef>) -> Option<Table> {
-        let errors_before = self.reporter.has_errors();
         let type_name = self.type_name(name, "table");
         let table_def = def.get_ref();
         let table_name = self.table_name(table_def.table_name.as_ref(), name);
@@ -294,15 +384,17 @@ impl<'r> FileValidator<'r> {
         let scope = Scope {
             bucket: bucket.or_else(|| self.defaults.bucket.clone()),
             prefix: prefix.or_else(|| self.defaults.prefix.clone()),
-            key: table_def.key.as_ref().map(|k| k.get_ref().clone()).or_else(|| self.defaults.key.clone()),
+            key: table_def
+                .key
+                .as_ref()
+                .map(|k| k.get_ref().clone())
+                .or_else(|| self.defaults.key.clone()),
         };
         let fields = self.fields(name, def, &scope)?;
         let indexes = self.indexes(def, &fields);
-        if self.reporter.has_errors() && !errors_before || errors_before {
-            // Continue checking other tables, but a table with errors is not rendered.
-            if self.reporter.has_errors() {
-                return None;
-            }
+        // Once anything is wrong nothing is rendered; later tables are still checked.
+        if self.reporter.has_errors() {
+            return None;
         }
         let type_name = type_name?;
         Some(Table {
@@ -324,17 +416,31 @@ impl<'r> FileValidator<'r> {
     }
 
     /// The attributes, ordered hash key, range key, then declaration order.
-    fn fields(&mut self, type_name: &SString, def: &Spanned<TableDef>, scope: &Scope) -> Option<Vec<Field>> {
+    fn fields(
+        &mut self,
+        type_name: &SString,
+        def: &Spanned<TableDef>,
+        scope: &Scope,
+    ) -> Option<Vec<Field>> {
         let table = def.get_ref();
         let mut fields = Vec::new();
         let mut rust_names: HashMap<String, Range<usize>> = HashMap::new();
         let mut const_names: HashMap<String, Range<usize>> = HashMap::new();
         for (attr_name, attr_def) in &table.attributes {
-            let Some(field) = self.field(attr_name, attr_def, scope) else { continue };
-            for (registry, generated) in [(&mut rust_names, &field.rust), (&mut const_names, &field.konst)] {
+            let Some(field) = self.field(attr_name, attr_def, scope) else {
+                continue;
+            };
+            for (registry, generated) in [
+                (&mut rust_names, &field.rust),
+                (&mut const_names, &field.konst),
+            ] {
                 if let Some(first) = registry.insert(generated.clone(), span_of(attr_name)) {
                     self.reporter
-                        .error(span_of(attr_name), format!("two attributes map to the Rust name `{generated}`"), "clashes")
+                        .error(
+                            span_of(attr_name),
+                            format!("two attributes map to the Rust name `{generated}`"),
+                            "clashes",
+                        )
                         .related(first, "first mapped here")
                         .help("give one of them a different `rust_name`");
                 }
@@ -343,15 +449,26 @@ impl<'r> FileValidator<'r> {
         }
         if table.attributes.is_empty() {
             self.reporter
-                .error(span_of(type_name), format!("table `{}` declares no attributes", type_name.get_ref()), "no attributes")
-                .help(format!("add a `[table.{}.attributes]` section with at least the hash key", type_name.get_ref()));
+                .error(
+                    span_of(type_name),
+                    format!("table `{}` declares no attributes", type_name.get_ref()),
+                    "no attributes",
+                )
+                .help(format!(
+                    "add a `[table.{}.attributes]` section with at least the hash key",
+                    type_name.get_ref()
+                ));
             return None;
         }
         self.check_single_special(table, &fields, ValueType::Ttl, "ttl");
         self.check_single_special(table, &fields, ValueType::Version, "version");
         let Some(hash) = &table.hash_key else {
             self.reporter
-                .error(span_of(type_name), format!("table `{}` has no `hash_key`", type_name.get_ref()), "missing hash_key")
+                .error(
+                    span_of(type_name),
+                    format!("table `{}` has no `hash_key`", type_name.get_ref()),
+                    "missing hash_key",
+                )
                 .help("add `hash_key = \"<attribute>\"` naming the partition key attribute");
             return None;
         };
@@ -370,15 +487,29 @@ impl<'r> FileValidator<'r> {
         Some(ordered)
     }
 
-    fn check_single_special(&mut self, table: &TableDef, fields: &[Field], ty: ValueType, what: &str) {
+    fn check_single_special(
+        &mut self,
+        table: &TableDef,
+        fields: &[Field],
+        ty: ValueType,
+        what: &str,
+    ) {
         let mut spans = table
             .attributes
             .iter()
-            .filter(|(name, _)| fields.iter().any(|f| f.attr == *name.get_ref() && f.ty == ty))
+            .filter(|(name, _)| {
+                fields
+                    .iter()
+                    .any(|f| f.attr == *name.get_ref() && f.ty == ty)
+            })
             .map(|(name, _)| span_of(name));
         if let (Some(first), Some(second)) = (spans.next(), spans.next()) {
             self.reporter
-                .error(second, format!("a table has at most one `{what}` attribute"), format!("second `{what}` attribute"))
+                .error(
+                    second,
+                    format!("a table has at most one `{what}` attribute"),
+                    format!("second `{what}` attribute"),
+                )
                 .related(first, "first one");
         }
     }
@@ -391,12 +522,29 @@ impl<'r> FileValidator<'r> {
         role: Role,
         defs: &indexmap::IndexMap<SString, Spanned<OrShorthand<AttrDef>>>,
     ) -> Option<Field> {
-        let which = if role == Role::HashKey { "hash_key" } else { "range_key" };
+        let which = if role == Role::HashKey {
+            "hash_key"
+        } else {
+            "range_key"
+        };
         let Some(position) = fields.iter().position(|f| f.attr == *key.get_ref()) else {
-            let declared = defs.keys().map(|k| format!("`{}`", k.get_ref())).collect::<Vec<_>>().join(", ");
+            let declared = defs
+                .keys()
+                .map(|k| format!("`{}`", k.get_ref()))
+                .collect::<Vec<_>>()
+                .join(", ");
             self.reporter
-                .error(span_of(key), format!("{which} `{}` is not an attribute of the table", key.get_ref()), "unknown attribute")
-                .help(format!("declare it under `attributes` or use one of: {declared}"));
+                .error(
+                    span_of(key),
+                    format!(
+                        "{which} `{}` is not an attribute of the table",
+                        key.get_ref()
+                    ),
+                    "unknown attribute",
+                )
+                .help(format!(
+                    "declare it under `attributes` or use one of: {declared}"
+                ));
             return None;
         };
         let mut field = fields.remove(position);
@@ -407,7 +555,11 @@ impl<'r> FileValidator<'r> {
         let problem = key_problem(&field);
         if let Some((problem, help)) = problem {
             self.reporter
-                .error(def_span, format!("key attribute `{}` {problem}", field.attr), format!("used as {which}"))
+                .error(
+                    def_span,
+                    format!("key attribute `{}` {problem}", field.attr),
+                    format!("used as {which}"),
+                )
                 .related(span_of(key), "declared as key here")
                 .help(help);
             return None;
@@ -416,11 +568,19 @@ impl<'r> FileValidator<'r> {
         Some(field)
     }
 
-    fn field(&mut self, name: &SString, def: &Spanned<OrShorthand<AttrDef>>, scope: &Scope) -> Option<Field> {
+    fn field(
+        &mut self,
+        name: &SString,
+        def: &Spanned<OrShorthand<AttrDef>>,
+        scope: &Scope,
+    ) -> Option<Field> {
         let attr = name.get_ref();
         if attr.is_empty() || attr.len() > 255 {
-            self.reporter
-                .error(span_of(name), "attribute names are 1 to 255 bytes long", "invalid attribute name");
+            self.reporter.error(
+                span_of(name),
+                "attribute names are 1 to 255 bytes long",
+                "invalid attribute name",
+            );
             return None;
         }
         let attr_def: &AttrDef = def.get_ref();
@@ -456,7 +616,11 @@ impl<'r> FileValidator<'r> {
     }
 
     /// The Rust field name (and associated constant name) of an attribute.
-    fn rust_field_name(&mut self, name: &SString, rust_name: Option<&SString>) -> Option<(String, String)> {
+    fn rust_field_name(
+        &mut self,
+        name: &SString,
+        rust_name: Option<&SString>,
+    ) -> Option<(String, String)> {
         let (candidate, span) = match rust_name {
             Some(explicit) => (explicit.get_ref().clone(), span_of(explicit)),
             None => (name.get_ref().to_snake_case(), span_of(name)),
@@ -464,18 +628,37 @@ impl<'r> FileValidator<'r> {
         let suggestion = suggest_field_name(name.get_ref());
         if NON_RAW_KEYWORDS.contains(&candidate.as_str()) {
             self.reporter
-                .error(span, format!("`{candidate}` is a reserved Rust keyword and cannot be a field name"), "reserved")
-                .help(format!("keep the attribute name and add `rust_name = \"{suggestion}\"`"));
+                .error(
+                    span,
+                    format!("`{candidate}` is a reserved Rust keyword and cannot be a field name"),
+                    "reserved",
+                )
+                .help(format!(
+                    "keep the attribute name and add `rust_name = \"{suggestion}\"`"
+                ));
             return None;
         }
         if !is_identifier(&candidate) || candidate.starts_with("__") {
             self.reporter
-                .error(span, format!("attribute `{}` has no valid Rust field name", name.get_ref()), "cannot be mapped to a Rust identifier")
-                .help(format!("add `rust_name = \"{suggestion}\"` to name the field in Rust"));
+                .error(
+                    span,
+                    format!(
+                        "attribute `{}` has no valid Rust field name",
+                        name.get_ref()
+                    ),
+                    "cannot be mapped to a Rust identifier",
+                )
+                .help(format!(
+                    "add `rust_name = \"{suggestion}\"` to name the field in Rust"
+                ));
             return None;
         }
         let konst = candidate.to_shouty_snake_case();
-        let rust = if KEYWORDS.contains(&candidate.as_str()) { format!("r#{candidate}") } else { candidate };
+        let rust = if KEYWORDS.contains(&candidate.as_str()) {
+            format!("r#{candidate}")
+        } else {
+            candidate
+        };
         Some((rust, konst))
     }
 
@@ -494,18 +677,27 @@ impl<'r> FileValidator<'r> {
                 None => format!("known types: {}", types::TYPE_NAMES.join(", ")),
             };
             self.reporter
-                .error(ty_span, format!("unknown type `{}`", ty.get_ref()), "unknown type")
+                .error(
+                    ty_span,
+                    format!("unknown type `{}`", ty.get_ref()),
+                    "unknown type",
+                )
                 .help(help);
             return None;
         };
-        let misplaced = |field: Option<Range<usize>>, key: &str| field.map(|span| (span, key.to_string()));
+        let misplaced =
+            |field: Option<Range<usize>>, key: &str| field.map(|span| (span, key.to_string()));
         let resolved = match named {
             Named::Simple(simple) => {
                 if let Some((span, key)) = misplaced(attr.of.as_ref().map(|o| span_of(o)), "of")
                     .or_else(|| misplaced(attr.rust_type.as_ref().map(span_of), "rust_type"))
                 {
                     self.reporter
-                        .error(span, format!("`{key}` does not apply to type `{}`", ty.get_ref()), "not used by this type")
+                        .error(
+                            span,
+                            format!("`{key}` does not apply to type `{}`", ty.get_ref()),
+                            "not used by this type",
+                        )
                         .help("`of` is for list, map and number_set; `rust_type` is for json");
                     return None;
                 }
@@ -521,8 +713,15 @@ impl<'r> FileValidator<'r> {
             Named::Container(make) => {
                 let Some(of) = &attr.of else {
                     self.reporter
-                        .error(ty_span, format!("`{}` needs an element type", ty.get_ref()), "element type missing")
-                        .help(format!("add `of = \"string\"` (or any type) to say what the {} holds", ty.get_ref()));
+                        .error(
+                            ty_span,
+                            format!("`{}` needs an element type", ty.get_ref()),
+                            "element type missing",
+                        )
+                        .help(format!(
+                            "add `of = \"string\"` (or any type) to say what the {} holds",
+                            ty.get_ref()
+                        ));
                     return None;
                 };
                 make(Box::new(self.element(of)?))
@@ -530,7 +729,10 @@ impl<'r> FileValidator<'r> {
             Named::NumberSet => {
                 let number = match &attr.of {
                     Some(of) => self.element(of)?,
-                    None => Element { ty: ValueType::Int("i64"), optional: false },
+                    None => Element {
+                        ty: ValueType::Int("i64"),
+                        optional: false,
+                    },
                 };
                 if !number.ty.is_set_number() || number.optional {
                     let span = attr.of.as_ref().map_or(ty_span, |o| span_of(o));
@@ -559,7 +761,11 @@ impl<'r> FileValidator<'r> {
         ];
         if let Some(span) = extra.into_iter().flatten().next() {
             self.reporter
-                .error(span, "this key does not apply to an element type", "not allowed in `of`")
+                .error(
+                    span,
+                    "this key does not apply to an element type",
+                    "not allowed in `of`",
+                )
                 .help("an element type takes only `type`, `of`, `rust_type` and `optional`");
             return None;
         }
@@ -581,7 +787,12 @@ impl<'r> FileValidator<'r> {
         }
     }
 
-    fn transform(&mut self, def: &AttrDef, scope: &Scope, whole: &Range<usize>) -> Option<Transform> {
+    fn transform(
+        &mut self,
+        def: &AttrDef,
+        scope: &Scope,
+        whole: &Range<usize>,
+    ) -> Option<Transform> {
         let compress = def.compress.as_ref().is_some_and(|c| *c.get_ref());
         let encrypt = match &def.encrypt {
             None => {
@@ -604,7 +815,11 @@ impl<'r> FileValidator<'r> {
                         return None;
                     }
                 };
-                let key = def.key.as_ref().map(|k| k.get_ref().clone()).or_else(|| scope.key.clone());
+                let key = def
+                    .key
+                    .as_ref()
+                    .map(|k| k.get_ref().clone())
+                    .or_else(|| scope.key.clone());
                 let Some(key) = key.filter(|k| !k.is_empty()) else {
                     self.reporter
                         .error(span_of(mode), "encryption needs a key name", "no key name")
@@ -618,10 +833,19 @@ impl<'r> FileValidator<'r> {
             Some(offload) => Some(self.offload(offload, scope, whole)?),
             None => None,
         };
-        Some(Transform { compress, encrypt, offload })
+        Some(Transform {
+            compress,
+            encrypt,
+            offload,
+        })
     }
 
-    fn offload(&mut self, offload: &Spanned<OrShorthand<OffloadDef>>, scope: &Scope, _whole: &Range<usize>) -> Option<Offload> {
+    fn offload(
+        &mut self,
+        offload: &Spanned<OrShorthand<OffloadDef>>,
+        scope: &Scope,
+        _whole: &Range<usize>,
+    ) -> Option<Offload> {
         let def: &OffloadDef = offload.get_ref();
         if let Some(store) = def.shorthand.as_deref().filter(|s| *s != "s3") {
             self.reporter
@@ -642,7 +866,11 @@ impl<'r> FileValidator<'r> {
         let threshold = match &def.threshold {
             Some(t) if *t.get_ref() < 0 => {
                 self.reporter
-                    .error(span_of(t), "the offload threshold cannot be negative", "negative")
+                    .error(
+                        span_of(t),
+                        "the offload threshold cannot be negative",
+                        "negative",
+                    )
                     .help("give a size in bytes; 0 offloads every value");
                 return None;
             }
@@ -655,10 +883,19 @@ impl<'r> FileValidator<'r> {
             .map(|p| p.get_ref().trim_matches('/').to_string())
             .or_else(|| scope.prefix.clone())
             .unwrap_or_else(|| DEFAULT_S3_PREFIX.to_string());
-        Some(Offload { bucket, prefix, threshold })
+        Some(Offload {
+            bucket,
+            prefix,
+            threshold,
+        })
     }
 
-    fn default_value(&mut self, default: &Spanned<toml::Value>, ty: &ValueType, optional: bool) -> Option<String> {
+    fn default_value(
+        &mut self,
+        default: &Spanned<toml::Value>,
+        ty: &ValueType,
+        optional: bool,
+    ) -> Option<String> {
         if optional {
             self.reporter
                 .error(span_of(default), "an attribute cannot be both optional and have a default", "default of an optional")
@@ -668,10 +905,16 @@ impl<'r> FileValidator<'r> {
         let expr = match (ty, default.get_ref()) {
             (ValueType::String, toml::Value::String(s)) => Some(format!("{s:?}.to_string()")),
             (ValueType::Bool, toml::Value::Boolean(b)) => Some(b.to_string()),
-            (ValueType::Int(rust), toml::Value::Integer(i)) => integer_fits(rust, *i).then(|| format!("{i}_{rust}")),
-            (ValueType::Float(rust), toml::Value::Float(f)) if f.is_finite() => Some(format!("{f:?}_{rust}")),
+            (ValueType::Int(rust), toml::Value::Integer(i)) => {
+                integer_fits(rust, *i).then(|| format!("{i}_{rust}"))
+            }
+            (ValueType::Float(rust), toml::Value::Float(f)) if f.is_finite() => {
+                Some(format!("{f:?}_{rust}"))
+            }
             (ValueType::Float(rust), toml::Value::Integer(i)) => Some(format!("{i}.0_{rust}")),
-            (ValueType::Decimal, toml::Value::Integer(i)) => Some(format!("dynamate::Decimal::from({i}_i64)")),
+            (ValueType::Decimal, toml::Value::Integer(i)) => {
+                Some(format!("dynamate::Decimal::from({i}_i64)"))
+            }
             (ValueType::Json(None), value) => {
                 let json = serde_json::to_string(value).ok()?;
                 Some(format!("dynamate::__private::serde_json::json!({json})"))
@@ -679,7 +922,9 @@ impl<'r> FileValidator<'r> {
             (set, toml::Value::Array(items)) if set.has_empty_value() && items.is_empty() => {
                 Some("Default::default()".to_string())
             }
-            (ValueType::List(_) | ValueType::Map(_), toml::Value::Array(items)) if items.is_empty() => {
+            (ValueType::List(_) | ValueType::Map(_), toml::Value::Array(items))
+                if items.is_empty() =>
+            {
                 Some("Default::default()".to_string())
             }
             _ => None,
@@ -708,9 +953,20 @@ impl<'r> FileValidator<'r> {
         ] {
             let count = indexes.iter().filter(|i| i.kind == kind).count();
             if count > limit {
-                let span = table.indexes.keys().map(span_of).nth(limit).unwrap_or_else(|| span_of(def));
+                let span = table
+                    .indexes
+                    .keys()
+                    .map(span_of)
+                    .nth(limit)
+                    .unwrap_or_else(|| span_of(def));
                 self.reporter
-                    .error(span, format!("{count} {label} secondary indexes; DynamoDB allows at most {limit}"), "one index too many")
+                    .error(
+                        span,
+                        format!(
+                            "{count} {label} secondary indexes; DynamoDB allows at most {limit}"
+                        ),
+                        "one index too many",
+                    )
                     .help("remove indexes, or model the access pattern with an overloaded index");
                 ok = false;
             }
@@ -718,22 +974,42 @@ impl<'r> FileValidator<'r> {
         ok.then_some(indexes)
     }
 
-    fn index(&mut self, name: &SString, def: &Spanned<IndexDef>, table: &TableDef, fields: &[Field]) -> Option<Index> {
+    fn index(
+        &mut self,
+        name: &SString,
+        def: &Spanned<IndexDef>,
+        table: &TableDef,
+        fields: &[Field],
+    ) -> Option<Index> {
         let index = def.get_ref();
         let index_name = name.get_ref();
-        let valid_chars = index_name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        let valid_chars = index_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
         if !(3..=255).contains(&index_name.len()) || !valid_chars {
             self.reporter
-                .error(span_of(name), format!("`{index_name}` is not a valid index name"), "invalid index name")
+                .error(
+                    span_of(name),
+                    format!("`{index_name}` is not a valid index name"),
+                    "invalid index name",
+                )
                 .help("index names are 3 to 255 characters of letters, digits, `_`, `-` and `.`");
             return None;
         }
-        let kind = match index.kind.as_ref().map(|k| (k.get_ref().as_str(), span_of(k))) {
+        let kind = match index
+            .kind
+            .as_ref()
+            .map(|k| (k.get_ref().as_str(), span_of(k)))
+        {
             None | Some(("global", _)) => IndexKind::Global,
             Some(("local", _)) => IndexKind::Local,
             Some((other, span)) => {
                 self.reporter
-                    .error(span, format!("unknown index kind `{other}`"), "unknown kind")
+                    .error(
+                        span,
+                        format!("unknown index kind `{other}`"),
+                        "unknown kind",
+                    )
                     .help("use \"global\" or \"local\"");
                 return None;
             }
@@ -742,23 +1018,38 @@ impl<'r> FileValidator<'r> {
         let hash = match (&index.hash_key, kind) {
             (Some(hash), IndexKind::Local) if hash.get_ref() != table_hash.get_ref() => {
                 self.reporter
-                    .error(span_of(hash), "a local index must use the table's hash key", "differs from the table's hash key")
+                    .error(
+                        span_of(hash),
+                        "a local index must use the table's hash key",
+                        "differs from the table's hash key",
+                    )
                     .related(span_of(table_hash), "the table's hash key")
-                    .help(format!("remove `hash_key` (it defaults to `{}`) or make the index global", table_hash.get_ref()));
+                    .help(format!(
+                        "remove `hash_key` (it defaults to `{}`) or make the index global",
+                        table_hash.get_ref()
+                    ));
                 return None;
             }
             (Some(hash), _) => hash.clone(),
             (None, IndexKind::Local) => table_hash.clone(),
             (None, IndexKind::Global) => {
                 self.reporter
-                    .error(span_of(name), format!("global index `{index_name}` has no `hash_key`"), "missing hash_key")
+                    .error(
+                        span_of(name),
+                        format!("global index `{index_name}` has no `hash_key`"),
+                        "missing hash_key",
+                    )
                     .help("add `hash_key = \"<attribute>\"`");
                 return None;
             }
         };
         if kind == IndexKind::Local && table.range_key.is_none() {
             self.reporter
-                .error(span_of(name), "local indexes need a table with a range key", "table has no range key")
+                .error(
+                    span_of(name),
+                    "local indexes need a table with a range key",
+                    "table has no range key",
+                )
                 .help("add a `range_key` to the table or make the index global");
             return None;
         }
@@ -797,31 +1088,56 @@ impl<'r> FileValidator<'r> {
     fn index_key(&mut self, key: &SString, fields: &[Field]) -> Option<Scalar> {
         let Some(field) = fields.iter().find(|f| f.attr == *key.get_ref()) else {
             self.reporter
-                .error(span_of(key), format!("index key `{}` is not an attribute of the table", key.get_ref()), "unknown attribute")
+                .error(
+                    span_of(key),
+                    format!(
+                        "index key `{}` is not an attribute of the table",
+                        key.get_ref()
+                    ),
+                    "unknown attribute",
+                )
                 .help("declare the attribute under `attributes` first");
             return None;
         };
-        let scalar = field.ty.key_scalar().filter(|_| field.transform == Transform::default());
+        let scalar = field
+            .ty
+            .key_scalar()
+            .filter(|_| field.transform == Transform::default());
         if scalar.is_none() {
             self.reporter
-                .error(span_of(key), format!("`{}` cannot be an index key", key.get_ref()), "invalid index key")
+                .error(
+                    span_of(key),
+                    format!("`{}` cannot be an index key", key.get_ref()),
+                    "invalid index key",
+                )
                 .help("index keys are untransformed string, integer, decimal or bytes attributes");
         }
         scalar
     }
 
-    fn projection(&mut self, projection: &Spanned<ProjectionDef>, fields: &[Field]) -> Option<Projection> {
+    fn projection(
+        &mut self,
+        projection: &Spanned<ProjectionDef>,
+        fields: &[Field],
+    ) -> Option<Projection> {
         match projection.get_ref() {
             ProjectionDef::Named(name) if name == "all" => Some(Projection::All),
             ProjectionDef::Named(name) if name == "keys_only" => Some(Projection::KeysOnly),
             ProjectionDef::Named(other) => {
                 self.reporter
-                    .error(span_of(projection), format!("unknown projection `{other}`"), "unknown projection")
+                    .error(
+                        span_of(projection),
+                        format!("unknown projection `{other}`"),
+                        "unknown projection",
+                    )
                     .help("use \"all\", \"keys_only\" or a list of attribute names");
                 None
             }
             ProjectionDef::Include(attrs) => {
-                let unknown: Vec<&String> = attrs.iter().filter(|a| !fields.iter().any(|f| f.attr == **a)).collect();
+                let unknown: Vec<&String> = attrs
+                    .iter()
+                    .filter(|a| !fields.iter().any(|f| f.attr == **a))
+                    .collect();
                 if let Some(first) = unknown.first() {
                     self.reporter
                         .error(span_of(projection), format!("projected attribute `{first}` is not an attribute of the table"), "unknown attribute")
@@ -837,23 +1153,38 @@ impl<'r> FileValidator<'r> {
         let tracker = def.get_ref();
         let type_name = self.type_name(name, "tracker");
         let table_name = self.table_name(tracker.table_name.as_ref(), name);
-        let positive = |this: &mut Self, value: &Option<Spanned<i64>>, default: u32, max: u32, what: &str| match value {
+        let positive = |this: &mut Self,
+                        value: &Option<Spanned<i64>>,
+                        default: u32,
+                        max: u32,
+                        what: &str| match value {
             None => Some(default),
             Some(v) if (1..=i64::from(max)).contains(v.get_ref()) => Some(*v.get_ref() as u32),
             Some(v) => {
-                this.reporter
-                    .error(span_of(v), format!("`{what}` must be between 1 and {max}"), "out of range");
+                this.reporter.error(
+                    span_of(v),
+                    format!("`{what}` must be between 1 and {max}"),
+                    "out of range",
+                );
                 None
             }
         };
         let max_retry = positive(self, &tracker.max_retry, 3, 1000, "max_retry");
-        let lease_seconds = positive(self, &tracker.lease_seconds, 300, 7 * 24 * 3600, "lease_seconds");
+        let lease_seconds = positive(
+            self,
+            &tracker.lease_seconds,
+            300,
+            7 * 24 * 3600,
+            "lease_seconds",
+        );
         let shards = positive(self, &tracker.shards, 10, 100, "shards");
         let max_errors = positive(self, &tracker.max_errors, 10, 100, "max_errors");
         let custom_statuses = self.custom_statuses(&tracker.statuses);
         let data_type = match &tracker.data {
             None => Some("dynamate::__private::serde_json::Value".to_string()),
-            Some(data) if data.get_ref() == "json" => Some("dynamate::__private::serde_json::Value".to_string()),
+            Some(data) if data.get_ref() == "json" => {
+                Some("dynamate::__private::serde_json::Value".to_string())
+            }
             Some(data) => self.rust_type_path(data),
         };
         let billing = match &tracker.billing {
@@ -896,7 +1227,11 @@ impl<'r> FileValidator<'r> {
             }
             if let Some(first) = seen.insert(text, span_of(status)) {
                 self.reporter
-                    .error(span_of(status), format!("status `{text}` is listed twice"), "duplicate status")
+                    .error(
+                        span_of(status),
+                        format!("status `{text}` is listed twice"),
+                        "duplicate status",
+                    )
                     .related(first, "first listed here");
                 return None;
             }
@@ -916,12 +1251,19 @@ struct Scope {
 /// Why a field cannot be a primary key, with help.
 fn key_problem(field: &Field) -> Option<(&'static str, String)> {
     if field.optional || field.default.is_some() && field.ty != ValueType::Version {
-        return Some(("is optional or has a default", "every item has its key: remove `optional` and `default`".into()));
+        return Some((
+            "is optional or has a default",
+            "every item has its key: remove `optional` and `default`".into(),
+        ));
     }
-    if field.transform.compress || field.transform.offload.is_some() || field.transform.encrypt.is_some() {
+    if field.transform.compress
+        || field.transform.offload.is_some()
+        || field.transform.encrypt.is_some()
+    {
         return Some((
             "is compressed, encrypted or offloaded",
-            "keys are stored as plain values; move the secret or large data to a non-key attribute".into(),
+            "keys are stored as plain values; move the secret or large data to a non-key attribute"
+                .into(),
         ));
     }
     match field.ty {
@@ -961,7 +1303,10 @@ fn integer_fits(rust: &str, value: i64) -> bool {
 }
 
 fn suggest_field_name(attr: &str) -> String {
-    let cleaned: String = attr.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let cleaned: String = attr
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     let snake = cleaned.to_snake_case();
     match snake.chars().next() {
         Some(c) if c.is_ascii_alphabetic() && !KEYWORDS.contains(&snake.as_str()) => snake,
@@ -970,7 +1315,10 @@ fn suggest_field_name(attr: &str) -> String {
 }
 
 fn suggest_type_name(name: &str) -> String {
-    let cleaned: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     let camel = cleaned.to_upper_camel_case();
     match camel.chars().next() {
         Some(c) if c.is_ascii_alphabetic() => camel,

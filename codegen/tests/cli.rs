@@ -33,16 +33,32 @@ fn check_rejects_each_bad_schema_with_a_location_and_no_panic() {
     for file in files {
         let output = cli(&["check", file.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{}: {stderr}", file.display());
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}: {stderr}",
+            file.display()
+        );
         assert!(!stderr.contains("panicked"), "{}: {stderr}", file.display());
         let location = format!("{}:", file.display());
         let first = stderr.lines().next().unwrap_or_default();
-        let rest = first.strip_prefix(&format!("error: {location}")).unwrap_or_else(|| {
-            panic!("{}: first line does not start with the file location: {first}", file.display())
-        });
+        let rest = first
+            .strip_prefix(&format!("error: {location}"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: first line does not start with the file location: {first}",
+                    file.display()
+                )
+            });
         let mut numbers = rest.split(':').take(2).map(|n| n.trim().parse::<usize>());
-        assert!(numbers.next().is_some_and(|n| n.is_ok()), "line number in {first}");
-        assert!(numbers.next().is_some_and(|n| n.is_ok()), "column number in {first}");
+        assert!(
+            numbers.next().is_some_and(|n| n.is_ok()),
+            "line number in {first}"
+        );
+        assert!(
+            numbers.next().is_some_and(|n| n.is_ok()),
+            "column number in {first}"
+        );
     }
 }
 
@@ -50,10 +66,19 @@ fn check_rejects_each_bad_schema_with_a_location_and_no_panic() {
 fn check_accepts_each_example_schema() {
     for file in toml_files(&workspace().join("schemas")) {
         let output = cli(&["check", file.to_str().unwrap()]);
-        assert!(output.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let all = cli(&["check", workspace().join("schemas").to_str().unwrap()]);
-    assert!(all.status.success(), "{}", String::from_utf8_lossy(&all.stderr));
+    assert!(
+        all.status.success(),
+        "{}",
+        String::from_utf8_lossy(&all.stderr)
+    );
 }
 
 #[test]
@@ -63,15 +88,30 @@ fn generate_then_diff_detects_stale_output() {
     let (schemas, out_str) = (schemas.to_str().unwrap(), out.to_str().unwrap());
 
     let missing = cli(&["diff", schemas, "--out", out_str]);
-    assert_eq!(missing.status.code(), Some(1), "diff fails when nothing was generated");
+    assert_eq!(
+        missing.status.code(),
+        Some(1),
+        "diff fails when nothing was generated"
+    );
 
     let generated = cli(&["generate", schemas, "--out", out_str]);
-    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
     let fresh = cli(&["diff", schemas, "--out", out_str]);
-    assert!(fresh.status.success(), "{}", String::from_utf8_lossy(&fresh.stderr));
+    assert!(
+        fresh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
 
     let file = out.join(dynamate_codegen::OUTPUT_FILE);
-    let edited = std::fs::read_to_string(&file).unwrap().replacen("pub struct", "pub(crate) struct", 1);
+    let edited =
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replacen("pub struct", "pub(crate) struct", 1);
     std::fs::write(&file, edited).unwrap();
     let stale = cli(&["diff", schemas, "--out", out_str]);
     assert_eq!(stale.status.code(), Some(1));

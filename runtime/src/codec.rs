@@ -226,10 +226,16 @@ macro_rules! float_number {
 float_number!(f32, f64);
 
 /// Picks plain or scientific notation for a float and rejects what DynamoDB cannot store.
-fn float_to_number_string(value: f64, plain: String, scientific: String) -> Result<String, CodecError> {
+fn float_to_number_string(
+    value: f64,
+    plain: String,
+    scientific: String,
+) -> Result<String, CodecError> {
     if !value.is_finite() {
         return Err(CodecError::Unrepresentable {
-            reason: format!("{value} is not a finite number; DynamoDB numbers cannot be NaN or infinite"),
+            reason: format!(
+                "{value} is not a finite number; DynamoDB numbers cannot be NaN or infinite"
+            ),
         });
     }
     let magnitude = value.abs();
@@ -337,7 +343,9 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Codec for Json<T> {
     fn encode(value: &T) -> Result<Option<AttributeValue>, CodecError> {
         serde_json::to_string(value)
             .map(|text| Some(AttributeValue::S(text)))
-            .map_err(|e| CodecError::Unrepresentable { reason: format!("not serializable as JSON: {e}") })
+            .map_err(|e| CodecError::Unrepresentable {
+                reason: format!("not serializable as JSON: {e}"),
+            })
     }
 
     fn decode(value: AttributeValue) -> Result<T, CodecError> {
@@ -346,8 +354,9 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Codec for Json<T> {
     }
 
     fn to_bytes(value: &T) -> Result<Vec<u8>, CodecError> {
-        serde_json::to_vec(value)
-            .map_err(|e| CodecError::Unrepresentable { reason: format!("not serializable as JSON: {e}") })
+        serde_json::to_vec(value).map_err(|e| CodecError::Unrepresentable {
+            reason: format!("not serializable as JSON: {e}"),
+        })
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<T, CodecError> {
@@ -416,7 +425,10 @@ impl<C: Codec> Codec for List<C> {
     const DYNAMO_TYPE: &'static str = "L";
 
     fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, CodecError> {
-        let elements = value.iter().map(encode_element::<C>).collect::<Result<_, _>>()?;
+        let elements = value
+            .iter()
+            .map(encode_element::<C>)
+            .collect::<Result<_, _>>()?;
         Ok(Some(AttributeValue::L(elements)))
     }
 
@@ -518,7 +530,7 @@ pub mod canonical {
     //!
     //! | tag | type |
     //! |---|---|
-    //! | 1 | S | 
+    //! | 1 | S |
     //! | 2 | N |
     //! | 3 | B |
     //! | 4 | BOOL |
@@ -564,9 +576,15 @@ pub mod canonical {
                     write(item, out);
                 }
             }),
-            AttributeValue::Ss(items) => tagged(8, out, |out| put_list(items.iter().map(String::as_bytes), items.len(), out)),
-            AttributeValue::Ns(items) => tagged(9, out, |out| put_list(items.iter().map(String::as_bytes), items.len(), out)),
-            AttributeValue::Bs(items) => tagged(10, out, |out| put_list(items.iter().map(Blob::as_ref), items.len(), out)),
+            AttributeValue::Ss(items) => tagged(8, out, |out| {
+                put_list(items.iter().map(String::as_bytes), items.len(), out)
+            }),
+            AttributeValue::Ns(items) => tagged(9, out, |out| {
+                put_list(items.iter().map(String::as_bytes), items.len(), out)
+            }),
+            AttributeValue::Bs(items) => tagged(10, out, |out| {
+                put_list(items.iter().map(Blob::as_ref), items.len(), out)
+            }),
             // NULL and any type a future SDK adds (never produced by dynamate's codecs).
             _ => out.push(5),
         }
@@ -639,7 +657,10 @@ pub mod canonical {
             String::from_utf8(self.blob()?).map_err(|_| corrupt("invalid UTF-8"))
         }
 
-        fn many<T>(&mut self, mut one: impl FnMut(&mut Self) -> Result<T, CodecError>) -> Result<Vec<T>, CodecError> {
+        fn many<T>(
+            &mut self,
+            mut one: impl FnMut(&mut Self) -> Result<T, CodecError>,
+        ) -> Result<Vec<T>, CodecError> {
             let count = self.len()?;
             (0..count).map(|_| one(self)).collect()
         }
@@ -657,7 +678,11 @@ pub mod canonical {
                 4 => AttributeValue::Bool(self.take(1)?[0] != 0),
                 5 => AttributeValue::Null(true),
                 6 => AttributeValue::L(self.many(Self::value)?),
-                7 => AttributeValue::M(self.many(|r| Ok((r.string()?, r.value()?)))?.into_iter().collect()),
+                7 => AttributeValue::M(
+                    self.many(|r| Ok((r.string()?, r.value()?)))?
+                        .into_iter()
+                        .collect(),
+                ),
                 8 => AttributeValue::Ss(self.many(Self::string)?),
                 9 => AttributeValue::Ns(self.many(Self::string)?),
                 10 => AttributeValue::Bs(self.many(|r| r.blob().map(Blob::new))?),

@@ -57,15 +57,22 @@ impl Decimal {
         };
         let (mantissa, exponent) = match rest.find(['e', 'E']) {
             Some(at) => {
-                let exp = rest[at + 1..].parse::<i32>().map_err(|_| fail("bad exponent"))?;
+                let exp = rest[at + 1..]
+                    .parse::<i32>()
+                    .map_err(|_| fail("bad exponent"))?;
                 (&rest[..at], exp)
             }
             None => (rest, 0),
         };
         let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
         let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if int_part.is_empty() && frac_part.is_empty() || !all_digits(int_part) || !all_digits(frac_part) {
-            return Err(fail("expected digits with an optional `.`, sign and exponent"));
+        if int_part.is_empty() && frac_part.is_empty()
+            || !all_digits(int_part)
+            || !all_digits(frac_part)
+        {
+            return Err(fail(
+                "expected digits with an optional `.`, sign and exponent",
+            ));
         }
         let frac_len = i32::try_from(frac_part.len()).map_err(|_| fail("too long"))?;
         let raw = format!("{int_part}{frac_part}");
@@ -74,7 +81,8 @@ impl Decimal {
         if digits.is_empty() {
             return Ok(Self::ZERO);
         }
-        let trailing = i32::try_from(trimmed_front.len() - digits.len()).map_err(|_| fail("too long"))?;
+        let trailing =
+            i32::try_from(trimmed_front.len() - digits.len()).map_err(|_| fail("too long"))?;
         if digits.len() > MAX_DIGITS {
             return Err(fail("more than 38 significant digits"));
         }
@@ -160,7 +168,12 @@ impl fmt::Display for Decimal {
             let point = (len + exponent) as usize;
             write!(f, "{}.{}", &self.digits[..point], &self.digits[point..])
         } else if exponent < 0 && adjusted >= -20 {
-            write!(f, "0.{}{}", "0".repeat((-adjusted - 1) as usize), self.digits)
+            write!(
+                f,
+                "0.{}{}",
+                "0".repeat((-adjusted - 1) as usize),
+                self.digits
+            )
         } else {
             let (head, tail) = self.digits.split_at(1);
             let point = if tail.is_empty() { "" } else { "." };
@@ -242,7 +255,9 @@ mod tests {
 
     #[test]
     fn rejects_out_of_range_and_garbage() {
-        for bad in ["", "-", "1e", "1.2.3", "abc", "1E126", "1E-131", "0x10", "1 2"] {
+        for bad in [
+            "", "-", "1e", "1.2.3", "abc", "1E126", "1E-131", "0x10", "1 2",
+        ] {
             assert!(Decimal::parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(Decimal::parse("9.99E+125").is_ok());
@@ -251,7 +266,9 @@ mod tests {
 
     #[test]
     fn orders_numerically() {
-        let mut values: Vec<Decimal> = ["10", "-2.5", "0", "9.99", "-10", "1E+3", "0.001"].map(d).to_vec();
+        let mut values: Vec<Decimal> = ["10", "-2.5", "0", "9.99", "-10", "1E+3", "0.001"]
+            .map(d)
+            .to_vec();
         values.sort();
         let printed: Vec<String> = values.iter().map(ToString::to_string).collect();
         assert_eq!(printed, ["-10", "-2.5", "0", "0.001", "9.99", "10", "1000"]);

@@ -10,7 +10,9 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum CodecError {
     /// The item has no value for a required attribute.
-    #[error("the attribute is missing; declare it `optional = true` or give it a `default` in the schema if old items may lack it")]
+    #[error(
+        "the attribute is missing; declare it `optional = true` or give it a `default` in the schema if old items may lack it"
+    )]
     Missing,
     /// The stored value has another DynamoDB type than the schema declares.
     #[error("expected a DynamoDB {expected} value, found {found}")]

@@ -269,14 +269,20 @@ impl<'a> ItemWriter<'a> {
     }
 
     /// Writes one attribute; absent optionals and empty sets are left out.
-    pub fn put<M, C: Codec, R>(&mut self, attr: &Attr<M, C, R>, value: &C::Value) -> Result<(), EncodeError> {
+    pub fn put<M, C: Codec, R>(
+        &mut self,
+        attr: &Attr<M, C, R>,
+        value: &C::Value,
+    ) -> Result<(), EncodeError> {
         let field = attr.field;
         let stored = if field.transform.is_none() {
             C::encode(value)
         } else if C::is_absent(value) {
             Ok(None)
         } else {
-            self.transforms.encode::<C>(&field.transform, value).map(Some)
+            self.transforms
+                .encode::<C>(&field.transform, value)
+                .map(Some)
         };
         match stored {
             Ok(Some(stored)) => {
@@ -318,7 +324,8 @@ impl<'a> ItemReader<'a> {
 
     /// Reads the key attributes of `item` without consuming it.
     pub fn for_key(schema: &'static TableSchema, item: &Item) -> Self {
-        let key_names = std::iter::once(schema.key.hash.name).chain(schema.key.range.map(|r| r.name));
+        let key_names =
+            std::iter::once(schema.key.hash.name).chain(schema.key.range.map(|r| r.name));
         let key_item = key_names
             .filter_map(|name| item.get(name).map(|v| (name.to_string(), v.clone())))
             .collect();

@@ -26,7 +26,11 @@ fn diagnostics_of(path: &Path) -> String {
 
 #[test]
 fn corpus_has_at_least_thirty_schemas() {
-    assert!(bad_schemas().len() >= 30, "found only {}", bad_schemas().len());
+    assert!(
+        bad_schemas().len() >= 30,
+        "found only {}",
+        bad_schemas().len()
+    );
 }
 
 #[test]
@@ -41,9 +45,21 @@ fn every_bad_schema_gets_a_located_diagnostic() {
             .unwrap_or_default();
         let mut parts = location.rsplitn(3, ':');
         let (col, line, file) = (parts.next(), parts.next(), parts.next());
-        assert_eq!(file, Some(name.as_str()), "{name}: first line names the file: {first_line}");
-        assert!(line.and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l >= 1), "{name}: line in {first_line}");
-        assert!(col.and_then(|c| c.parse::<usize>().ok()).is_some_and(|c| c >= 1), "{name}: column in {first_line}");
+        assert_eq!(
+            file,
+            Some(name.as_str()),
+            "{name}: first line names the file: {first_line}"
+        );
+        assert!(
+            line.and_then(|l| l.parse::<usize>().ok())
+                .is_some_and(|l| l >= 1),
+            "{name}: line in {first_line}"
+        );
+        assert!(
+            col.and_then(|c| c.parse::<usize>().ok())
+                .is_some_and(|c| c >= 1),
+            "{name}: column in {first_line}"
+        );
         insta::assert_snapshot!(name.trim_end_matches(".toml"), rendered);
     }
 }

@@ -24,19 +24,57 @@ fn generated_code_of_each_schema() {
 #[test]
 fn generation_is_deterministic() {
     for path in schema_files() {
-        assert_eq!(generate_one(&path), generate_one(&path), "{}", path.display());
+        assert_eq!(
+            generate_one(&path),
+            generate_one(&path),
+            "{}",
+            path.display()
+        );
     }
 }
 
 #[test]
 fn schemas_use_every_value_type() {
-    let all: String = schema_files().iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    let all: String = schema_files()
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
     for ty in [
-        "\"string\"", "\"bytes\"", "\"bool\"", "\"int\"", "\"i8\"", "\"i16\"", "\"i32\"", "\"u8\"", "\"u16\"",
-        "\"u32\"", "\"u64\"", "\"float\"", "\"f32\"", "\"decimal\"", "\"datetime\"", "\"ttl\"", "\"version\"",
-        "\"json\"", "\"list\"", "\"map\"", "\"string_set\"", "\"number_set\"", "\"binary_set\"", "rust_type",
-        "compress", "\"deterministic\"", "\"randomized\"", "offload", "kind = \"local\"", "keys_only",
-        "provisioned", "[tracker.", "statuses", "rust_name", "default",
+        "\"string\"",
+        "\"bytes\"",
+        "\"bool\"",
+        "\"int\"",
+        "\"i8\"",
+        "\"i16\"",
+        "\"i32\"",
+        "\"u8\"",
+        "\"u16\"",
+        "\"u32\"",
+        "\"u64\"",
+        "\"float\"",
+        "\"f32\"",
+        "\"decimal\"",
+        "\"datetime\"",
+        "\"ttl\"",
+        "\"version\"",
+        "\"json\"",
+        "\"list\"",
+        "\"map\"",
+        "\"string_set\"",
+        "\"number_set\"",
+        "\"binary_set\"",
+        "rust_type",
+        "compress",
+        "\"deterministic\"",
+        "\"randomized\"",
+        "offload",
+        "kind = \"local\"",
+        "keys_only",
+        "provisioned",
+        "[tracker.",
+        "statuses",
+        "rust_name",
+        "default",
     ] {
         assert!(all.contains(ty), "no schema in schemas/ uses {ty}");
     }

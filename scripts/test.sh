@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (`.ci/run` calls this script):
+#   formatting, clippy with warnings denied, committed generated code up to date, then every
+#   test of the workspace against real local servers (moto and dynalite, installed and started
+#   by scripts/servers.sh, stopped by PID afterwards).
+# Needs only a Rust toolchain (with rustfmt and clippy), python3 and node/npm: everything else is
+# installed on first use.
+set -euo pipefail
+cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "generated/ is up to date with schemas/"
+cargo run --quiet --locked -p dynamate-codegen -- diff schemas --out generated
+
+step "cargo test against local moto and dynalite"
+scripts/servers.sh run -- cargo test --workspace --locked
