@@ -143,24 +143,21 @@ impl dynamate::Model for Archive {
             aid: self.aid.clone(),
         }
     }
-    fn to_item_with(
+    fn write_item(
         &self,
-        transforms: &dynamate::Transforms,
-    ) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(Self::SCHEMA, transforms);
+        item: &mut dynamate::model::ItemWriter<'_>,
+    ) -> Result<(), dynamate::EncodeError> {
         item.put(&Self::AID, &self.aid)?;
         item.put(&Self::SECRET_MESSAGE, &self.secret_message)?;
         item.put(&Self::SECRET_BINARY, &self.secret_binary)?;
         item.put(&Self::SECRET_INTEGER, &self.secret_integer)?;
         item.put(&Self::SECRET_FLOAT, &self.secret_float)?;
         item.put(&Self::SECRET_DATA, &self.secret_data)?;
-        Ok(item.finish())
+        Ok(())
     }
-    fn from_item_with(
-        item: dynamate::Item,
-        transforms: &dynamate::Transforms,
+    fn read_item(
+        item: &mut dynamate::model::ItemReader<'_>,
     ) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::new(Self::SCHEMA, item, transforms);
         Ok(Self {
             aid: item.get(&Self::AID)?,
             secret_message: item.get(&Self::SECRET_MESSAGE)?,
@@ -180,7 +177,7 @@ impl dynamate::ModelKey for ArchiveKey {
             dynamate::Transforms::none(),
         );
         item.put(&Archive::AID, &self.aid)?;
-        Ok(item.finish())
+        item.finish()
     }
     fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
         let mut item = dynamate::model::ItemReader::for_key(
@@ -598,11 +595,10 @@ impl dynamate::Model for Product {
             sku: self.sku.clone(),
         }
     }
-    fn to_item_with(
+    fn write_item(
         &self,
-        transforms: &dynamate::Transforms,
-    ) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(Self::SCHEMA, transforms);
+        item: &mut dynamate::model::ItemWriter<'_>,
+    ) -> Result<(), dynamate::EncodeError> {
         item.put(&Self::TENANT, &self.tenant)?;
         item.put(&Self::SKU, &self.sku)?;
         item.put(&Self::NAME, &self.name)?;
@@ -636,13 +632,11 @@ impl dynamate::Model for Product {
         item.put(&Self::THUMBNAILS, &self.thumbnails)?;
         item.put(&Self::CATEGORY, &self.category)?;
         item.put(&Self::RANK, &self.rank)?;
-        Ok(item.finish())
+        Ok(())
     }
-    fn from_item_with(
-        item: dynamate::Item,
-        transforms: &dynamate::Transforms,
+    fn read_item(
+        item: &mut dynamate::model::ItemReader<'_>,
     ) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::new(Self::SCHEMA, item, transforms);
         Ok(Self {
             tenant: item.get(&Self::TENANT)?,
             sku: item.get(&Self::SKU)?,
@@ -690,7 +684,7 @@ impl dynamate::ModelKey for ProductKey {
         );
         item.put(&Product::TENANT, &self.tenant)?;
         item.put(&Product::SKU, &self.sku)?;
-        Ok(item.finish())
+        item.finish()
     }
     fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
         let mut item = dynamate::model::ItemReader::for_key(
@@ -756,20 +750,17 @@ impl dynamate::Model for Counter {
     fn key(&self) -> CounterKey {
         CounterKey { id: self.id.clone() }
     }
-    fn to_item_with(
+    fn write_item(
         &self,
-        transforms: &dynamate::Transforms,
-    ) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(Self::SCHEMA, transforms);
+        item: &mut dynamate::model::ItemWriter<'_>,
+    ) -> Result<(), dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::COUNT, &self.count)?;
-        Ok(item.finish())
+        Ok(())
     }
-    fn from_item_with(
-        item: dynamate::Item,
-        transforms: &dynamate::Transforms,
+    fn read_item(
+        item: &mut dynamate::model::ItemReader<'_>,
     ) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::new(Self::SCHEMA, item, transforms);
         Ok(Self {
             id: item.get(&Self::ID)?,
             count: item.get_or(&Self::COUNT, || 0_i64)?,
@@ -785,7 +776,7 @@ impl dynamate::ModelKey for CounterKey {
             dynamate::Transforms::none(),
         );
         item.put(&Counter::ID, &self.id)?;
-        Ok(item.finish())
+        item.finish()
     }
     fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
         let mut item = dynamate::model::ItemReader::for_key(
@@ -956,11 +947,10 @@ impl dynamate::Model for Order {
             order_id: self.order_id.clone(),
         }
     }
-    fn to_item_with(
+    fn write_item(
         &self,
-        transforms: &dynamate::Transforms,
-    ) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(Self::SCHEMA, transforms);
+        item: &mut dynamate::model::ItemWriter<'_>,
+    ) -> Result<(), dynamate::EncodeError> {
         item.put(&Self::ORDER_ID, &self.order_id)?;
         item.put(&Self::CUSTOMER_ID, &self.customer_id)?;
         item.put(&Self::CREATED_AT, &self.created_at)?;
@@ -968,13 +958,11 @@ impl dynamate::Model for Order {
         item.put(&Self::IMAGE, &self.image)?;
         item.put(&Self::ITEMS, &self.items)?;
         item.put(&Self::RECEIPT, &self.receipt)?;
-        Ok(item.finish())
+        Ok(())
     }
-    fn from_item_with(
-        item: dynamate::Item,
-        transforms: &dynamate::Transforms,
+    fn read_item(
+        item: &mut dynamate::model::ItemReader<'_>,
     ) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::new(Self::SCHEMA, item, transforms);
         Ok(Self {
             order_id: item.get(&Self::ORDER_ID)?,
             customer_id: item.get(&Self::CUSTOMER_ID)?,
@@ -995,7 +983,7 @@ impl dynamate::ModelKey for OrderKey {
             dynamate::Transforms::none(),
         );
         item.put(&Order::ORDER_ID, &self.order_id)?;
-        Ok(item.finish())
+        item.finish()
     }
     fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
         let mut item = dynamate::model::ItemReader::for_key(
@@ -1090,21 +1078,18 @@ impl dynamate::Model for Url {
     fn key(&self) -> UrlKey {
         UrlKey { url: self.url.clone() }
     }
-    fn to_item_with(
+    fn write_item(
         &self,
-        transforms: &dynamate::Transforms,
-    ) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(Self::SCHEMA, transforms);
+        item: &mut dynamate::model::ItemWriter<'_>,
+    ) -> Result<(), dynamate::EncodeError> {
         item.put(&Self::URL, &self.url)?;
         item.put(&Self::HTML, &self.html)?;
         item.put(&Self::CONTENT, &self.content)?;
-        Ok(item.finish())
+        Ok(())
     }
-    fn from_item_with(
-        item: dynamate::Item,
-        transforms: &dynamate::Transforms,
+    fn read_item(
+        item: &mut dynamate::model::ItemReader<'_>,
     ) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::new(Self::SCHEMA, item, transforms);
         Ok(Self {
             url: item.get(&Self::URL)?,
             html: item.get(&Self::HTML)?,
@@ -1121,7 +1106,7 @@ impl dynamate::ModelKey for UrlKey {
             dynamate::Transforms::none(),
         );
         item.put(&Url::URL, &self.url)?;
-        Ok(item.finish())
+        item.finish()
     }
     fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
         let mut item = dynamate::model::ItemReader::for_key(

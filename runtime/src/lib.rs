@@ -9,6 +9,7 @@
 //! [`Transforms`] (which carries the keyring used for encrypted attributes).
 #![deny(missing_docs)]
 
+pub mod client;
 pub mod codec;
 pub mod compress;
 pub mod crypto;
@@ -19,6 +20,7 @@ pub mod tracker;
 pub mod transform;
 
 pub use aws_sdk_dynamodb::types::AttributeValue;
+pub use client::{Client, ClientBuilder};
 pub use decimal::Decimal;
 pub use error::{CodecError, DecodeError, EncodeError};
 pub use model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::codec::Codec;
 use crate::error::{CodecError, DecodeError, EncodeError};
-use crate::transform::{EncryptMode, Transform, Transforms};
+use crate::transform::{Encoded, EncryptMode, PendingUpload, Transform, Transforms};
 
 /// A DynamoDB item: attribute name to value, as the AWS SDK uses it.
 pub type Item = HashMap<String, AttributeValue>;
@@ -221,11 +221,26 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// This item's primary key.
     fn key(&self) -> Self::Key;
 
+    /// Writes every attribute into `item` (generated).
+    fn write_item(&self, item: &mut ItemWriter<'_>) -> Result<(), EncodeError>;
+
+    /// Reads every attribute from `item` (generated).
+    fn read_item(item: &mut ItemReader<'_>) -> Result<Self, DecodeError>;
+
     /// Converts to a DynamoDB item, applying attribute transforms with `transforms`.
-    fn to_item_with(&self, transforms: &Transforms) -> Result<Item, EncodeError>;
+    ///
+    /// Fails for a value that must be offloaded to S3: only [`crate::Client`] can upload it
+    /// before the item is written.
+    fn to_item_with(&self, transforms: &Transforms) -> Result<Item, EncodeError> {
+        let mut writer = ItemWriter::new(Self::SCHEMA, transforms);
+        self.write_item(&mut writer)?;
+        writer.finish()
+    }
 
     /// Converts from a DynamoDB item, reversing attribute transforms with `transforms`.
-    fn from_item_with(item: Item, transforms: &Transforms) -> Result<Self, DecodeError>;
+    fn from_item_with(item: Item, transforms: &Transforms) -> Result<Self, DecodeError> {
+        Self::read_item(&mut ItemReader::new(Self::SCHEMA, item, transforms))
+    }
 
     /// Converts to a DynamoDB item (models without encrypted or offloaded attributes).
     fn to_item(&self) -> Result<Item, EncodeError> {
@@ -256,6 +271,7 @@ pub struct ItemWriter<'a> {
     schema: &'static TableSchema,
     transforms: &'a Transforms,
     item: Item,
+    uploads: Vec<PendingUpload>,
 }
 
 impl<'a> ItemWriter<'a> {
@@ -265,6 +281,7 @@ impl<'a> ItemWriter<'a> {
             schema,
             transforms,
             item: HashMap::with_capacity(schema.fields.len()),
+            uploads: Vec::new(),
         }
     }
 
@@ -276,17 +293,23 @@ impl<'a> ItemWriter<'a> {
     ) -> Result<(), EncodeError> {
         let field = attr.field;
         let stored = if field.transform.is_none() {
-            C::encode(value)
+            C::encode(value).map(|v| v.map(Encoded::Inline))
         } else if C::is_absent(value) {
             Ok(None)
         } else {
+            let item_key = self.item_key(&field);
             self.transforms
-                .encode::<C>(&field.transform, value)
+                .encode::<C>(self.schema, &field, item_key.as_deref(), value)
                 .map(Some)
         };
         match stored {
-            Ok(Some(stored)) => {
+            Ok(Some(Encoded::Inline(stored))) => {
                 self.item.insert(field.name.to_string(), stored);
+                Ok(())
+            }
+            Ok(Some(Encoded::Offloaded { pointer, upload })) => {
+                self.item.insert(field.name.to_string(), pointer);
+                self.uploads.push(upload);
                 Ok(())
             }
             Ok(None) => Ok(()),
@@ -298,10 +321,47 @@ impl<'a> ItemWriter<'a> {
         }
     }
 
-    /// The finished item.
-    pub fn finish(self) -> Item {
-        self.item
+    /// The canonical primary-key bytes randomized encryption binds to; key attributes are
+    /// written first, so they are in the item by now.
+    fn item_key(&self, field: &Field) -> Option<Vec<u8>> {
+        let randomized = field
+            .transform
+            .encrypt
+            .is_some_and(|e| e.mode == EncryptMode::Randomized);
+        randomized.then(|| canonical_key_bytes(self.schema, &self.item))
     }
+
+    /// The finished item. Fails if an attribute must be offloaded to S3, which only
+    /// [`crate::Client`] can do (it uploads first, then writes the item).
+    pub fn finish(self) -> Result<Item, EncodeError> {
+        match self.uploads.first() {
+            None => Ok(self.item),
+            Some(upload) => Err(EncodeError {
+                table: self.schema.table_name,
+                attribute: upload.attribute.to_string(),
+                cause: CodecError::Transform(crate::transform::TransformError::NeedsClient),
+            }),
+        }
+    }
+
+    /// The item and the S3 uploads that must succeed before it is written.
+    pub fn into_parts(self) -> (Item, Vec<PendingUpload>) {
+        (self.item, self.uploads)
+    }
+}
+
+/// The primary key of an item as canonical bytes (hash key, then range key, each in the
+/// [`crate::codec::canonical`] encoding); associated data of randomized encryption.
+pub fn canonical_key_bytes(schema: &TableSchema, item: &Item) -> Vec<u8> {
+    let mut out = Vec::new();
+    let names = std::iter::once(schema.key.hash.name).chain(schema.key.range.map(|r| r.name));
+    for name in names {
+        match item.get(name) {
+            Some(value) => crate::codec::canonical::write(value, &mut out),
+            None => out.push(0),
+        }
+    }
+    out
 }
 
 /// Takes attributes out of an item; used by generated `from_item_with`.
@@ -310,15 +370,21 @@ pub struct ItemReader<'a> {
     schema: &'static TableSchema,
     transforms: &'a Transforms,
     item: Item,
+    /// Computed before any attribute is taken out, when randomized encryption needs it.
+    item_key: Option<Vec<u8>>,
 }
 
 impl<'a> ItemReader<'a> {
     /// Reads `item` of the table `schema`.
     pub fn new(schema: &'static TableSchema, item: Item, transforms: &'a Transforms) -> Self {
+        let item_key = schema
+            .binds_item_key()
+            .then(|| canonical_key_bytes(schema, &item));
         ItemReader {
             schema,
             transforms,
             item,
+            item_key,
         }
     }
 
@@ -355,7 +421,10 @@ impl<'a> ItemReader<'a> {
         let result = match self.item.remove(field.name) {
             None => missing(),
             Some(stored) if field.transform.is_none() => C::decode(stored),
-            Some(stored) => self.transforms.decode::<C>(&field.transform, stored),
+            Some(stored) => {
+                self.transforms
+                    .decode::<C>(self.schema, &field, self.item_key.as_deref(), stored)
+            }
         };
         result.map_err(|cause| DecodeError {
             table: self.schema.table_name,

@@ -2,22 +2,28 @@
 //! always in this order: **serialize -> compress -> encrypt -> offload**.
 //!
 //! Generated code declares each attribute's [`Transform`] as a constant; [`Transforms`] is the
-//! run-time context the pipeline needs (the keyring for encrypted attributes, limits, S3).
+//! run-time context the pipeline needs (the keyring for encrypted attributes, limits, S3 bucket
+//! overrides).
+//!
+//! Stored forms of a transformed attribute:
+//! - `B`: the pipeline's bytes, inline in the item (compressed and/or encrypted);
+//! - `M` `{ "s3": S, "size": N, "sha256": S }`: a pointer to an S3 object holding those bytes
+//!   (offloaded attributes whose stored size reaches the threshold). The DynamoDB type alone tells
+//!   the two apart.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
+use sha2::{Digest, Sha256};
 
 use crate::codec::Codec;
+use crate::compress::{self, CompressError};
+pub use crate::crypto::EncryptMode;
+use crate::crypto::{Aad, CryptoError, Keyring};
 use crate::error::CodecError;
-
-/// How an attribute is encrypted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EncryptMode {
-    /// Same plaintext, same ciphertext: equality conditions and filters still work.
-    Deterministic,
-    /// A fresh random nonce per write, bound to the item's primary key: no equality queries.
-    Randomized,
-}
+use crate::model::{Field, TableSchema};
 
 /// Encryption of one attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,79 +74,347 @@ impl Transform {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransformError {
-    /// The runtime does not implement this transform yet.
-    #[error("{feature} is not supported by this version of the dynamate runtime yet")]
-    Unsupported {
-        /// The transform, such as "S3 offload".
-        feature: &'static str,
+    /// Compressed bytes are corrupt or too large.
+    #[error("cannot decompress: {0}")]
+    Compress(#[from] CompressError),
+    /// Encryption or decryption failed (wrong key, tampered bytes, unknown key id...).
+    #[error("{0}")]
+    Crypto(#[from] CryptoError),
+    /// The attribute is encrypted but the context has no keyring.
+    #[error(
+        "the attribute is encrypted with key `{key}` but no keyring is configured; \
+         pass one with `Transforms::new().with_keyring(...)` (or `ClientBuilder::keyring`)"
+    )]
+    NoKeyring {
+        /// Key name from the schema.
+        key: &'static str,
     },
+    /// The value must be offloaded to S3, which needs a client.
+    #[error(
+        "the value is offloaded to S3; write it through `dynamate::Client`, which uploads it \
+         before writing the item"
+    )]
+    NeedsClient,
+    /// The item holds an S3 pointer that was not fetched before decoding.
+    #[error(
+        "the value is stored in S3 at {uri} and was not fetched; read it through \
+         `dynamate::Client`, or leave the attribute out of the projection"
+    )]
+    NotFetched {
+        /// The object's `s3://` URI.
+        uri: String,
+    },
+    /// The stored pointer is malformed.
+    #[error("malformed S3 pointer: {reason}")]
+    BadPointer {
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The stored form of one transformed value.
+#[derive(Debug)]
+pub enum Encoded {
+    /// Stored in the item.
+    Inline(AttributeValue),
+    /// Stored in S3; the item holds `pointer`, and `upload` must succeed first.
+    Offloaded {
+        /// The `M` pointer written into the item.
+        pointer: AttributeValue,
+        /// The object to upload.
+        upload: PendingUpload,
+    },
+}
+
+/// An S3 object that must exist before the item pointing at it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingUpload {
+    /// Attribute the object belongs to.
+    pub attribute: &'static str,
+    /// Bucket (after run-time overrides).
+    pub bucket: String,
+    /// Object key: `{prefix}/{table}/{attribute}/{sha256 hex}`.
+    pub key: String,
+    /// Lowercase hex SHA-256 of `bytes`.
+    pub sha256: String,
+    /// The stored bytes (compressed and/or encrypted).
+    pub bytes: Vec<u8>,
+}
+
+impl PendingUpload {
+    /// `s3://bucket/key`.
+    pub fn uri(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// An S3 pointer read from an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pointer {
+    /// Bucket.
+    pub bucket: String,
+    /// Object key.
+    pub key: String,
+    /// Size of the object in bytes.
+    pub size: u64,
+    /// Lowercase hex SHA-256 of the object.
+    pub sha256: String,
+}
+
+impl Pointer {
+    /// Attribute names inside the pointer map.
+    const URI: &'static str = "s3";
+    const SIZE: &'static str = "size";
+    const SHA256: &'static str = "sha256";
+
+    /// `s3://bucket/key`.
+    pub fn uri(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.key)
+    }
+
+    /// Reads a pointer from its stored `M` form; `None` if `value` is not a pointer (inline `B`).
+    pub fn from_stored(value: &AttributeValue) -> Option<Result<Pointer, TransformError>> {
+        let AttributeValue::M(map) = value else {
+            return None;
+        };
+        Some(Self::from_map(map))
+    }
+
+    fn from_map(map: &HashMap<String, AttributeValue>) -> Result<Pointer, TransformError> {
+        let bad = |reason: &str| TransformError::BadPointer {
+            reason: reason.to_string(),
+        };
+        let text = |name: &str| match map.get(name) {
+            Some(AttributeValue::S(s)) => Ok(s.clone()),
+            _ => Err(bad(&format!("`{name}` is missing or not a string"))),
+        };
+        let uri = text(Self::URI)?;
+        let (bucket, key) = uri
+            .strip_prefix("s3://")
+            .and_then(|rest| rest.split_once('/'))
+            .ok_or_else(|| bad("the URI is not s3://bucket/key"))?;
+        let size = match map.get(Self::SIZE) {
+            Some(AttributeValue::N(n)) => n.parse().map_err(|_| bad("`size` is not an integer"))?,
+            _ => return Err(bad("`size` is missing or not a number")),
+        };
+        Ok(Pointer {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            size,
+            sha256: text(Self::SHA256)?,
+        })
+    }
+
+    fn to_stored(&self) -> AttributeValue {
+        AttributeValue::M(HashMap::from([
+            (Self::URI.to_string(), AttributeValue::S(self.uri())),
+            (
+                Self::SIZE.to_string(),
+                AttributeValue::N(self.size.to_string()),
+            ),
+            (
+                Self::SHA256.to_string(),
+                AttributeValue::S(self.sha256.clone()),
+            ),
+        ]))
+    }
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Run-time context of the transform pipeline.
 ///
-/// The default context handles plain attributes only; encrypted attributes need a keyring and
-/// offloaded ones an S3 client, both configured on the context the client passes in.
-#[derive(Debug, Default)]
+/// The default context handles plain and compressed attributes; encrypted attributes need a
+/// keyring, and offloaded ones are uploaded and fetched by [`crate::Client`].
+///
+/// ```
+/// use dynamate::Transforms;
+/// use dynamate::crypto::{Keyring, RootKey};
+/// let keyring = Keyring::new().with_key("archive", 1, RootKey::from_bytes(&[7; 32])?)?;
+/// let transforms = Transforms::new().with_keyring(keyring);
+/// # Ok::<(), dynamate::crypto::CryptoError>(())
+/// ```
+#[derive(Debug, Clone)]
 pub struct Transforms {
-    _private: (),
+    keyring: Option<Arc<Keyring>>,
+    max_decompressed_len: usize,
+    bucket_overrides: BTreeMap<String, String>,
 }
 
-static NO_TRANSFORMS: Transforms = Transforms { _private: () };
+impl Default for Transforms {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+static NO_TRANSFORMS: std::sync::LazyLock<Transforms> = std::sync::LazyLock::new(Transforms::new);
 
 impl Transforms {
-    /// A context without keyring or S3: enough for models without encrypted or offloaded
-    /// attributes.
+    /// A context without keyring, with the default decompression limit
+    /// ([`compress::DEFAULT_MAX_DECOMPRESSED_LEN`]) and no bucket overrides.
+    pub fn new() -> Self {
+        Transforms {
+            keyring: None,
+            max_decompressed_len: compress::DEFAULT_MAX_DECOMPRESSED_LEN,
+            bucket_overrides: BTreeMap::new(),
+        }
+    }
+
+    /// The shared default context.
     pub fn none() -> &'static Transforms {
         &NO_TRANSFORMS
     }
 
-    /// Runs the pipeline forward on a present value.
-    pub(crate) fn encode<C: Codec>(
-        &self,
-        transform: &Transform,
-        value: &C::Value,
-    ) -> Result<AttributeValue, CodecError> {
-        let bytes = C::to_bytes(value)?;
-        let stored = self.apply(transform, bytes)?;
-        Ok(AttributeValue::B(Blob::new(stored)))
+    /// Uses `keyring` for encrypted attributes.
+    pub fn with_keyring(mut self, keyring: impl Into<Arc<Keyring>>) -> Self {
+        self.keyring = Some(keyring.into());
+        self
     }
 
-    /// Runs the pipeline backwards on a stored value.
+    /// The keyring, if one is configured.
+    pub fn keyring(&self) -> Option<&Keyring> {
+        self.keyring.as_deref()
+    }
+
+    /// Rejects compressed values that declare more than `limit` bytes once decompressed.
+    pub fn with_max_decompressed_len(mut self, limit: usize) -> Self {
+        self.max_decompressed_len = limit;
+        self
+    }
+
+    /// Offloads to bucket `actual` wherever a schema names bucket `declared` (per environment).
+    pub fn with_bucket_override(
+        mut self,
+        declared: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        self.bucket_overrides.insert(declared.into(), actual.into());
+        self
+    }
+
+    /// The bucket objects of `offload` go to, after overrides.
+    pub fn bucket_for<'a>(&'a self, offload: &'a Offload) -> &'a str {
+        self.bucket_overrides
+            .get(offload.bucket)
+            .map_or(offload.bucket, String::as_str)
+    }
+
+    /// Runs the pipeline forward on a present value. `item_key` is the canonical primary key,
+    /// needed by randomized encryption.
+    pub(crate) fn encode<C: Codec>(
+        &self,
+        schema: &TableSchema,
+        field: &Field,
+        item_key: Option<&[u8]>,
+        value: &C::Value,
+    ) -> Result<Encoded, CodecError> {
+        let transform = &field.transform;
+        let mut bytes = C::to_bytes(value)?;
+        if transform.compress {
+            bytes = compress::compress(&bytes);
+        }
+        if let Some(encrypt) = &transform.encrypt {
+            let aad = aad(schema, field, item_key);
+            bytes = self
+                .keyring_for(encrypt)?
+                .encrypt(encrypt.key, encrypt.mode, &aad, &bytes)
+                .map_err(TransformError::from)?;
+        }
+        match &transform.offload {
+            Some(offload) if bytes.len() as u64 >= offload.threshold => {
+                Ok(self.offloaded(schema, field, offload, bytes))
+            }
+            _ => Ok(Encoded::Inline(AttributeValue::B(Blob::new(bytes)))),
+        }
+    }
+
+    fn offloaded(
+        &self,
+        schema: &TableSchema,
+        field: &Field,
+        offload: &Offload,
+        bytes: Vec<u8>,
+    ) -> Encoded {
+        let sha256 = sha256_hex(&bytes);
+        let prefix = if offload.prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", offload.prefix)
+        };
+        let upload = PendingUpload {
+            attribute: field.name,
+            bucket: self.bucket_for(offload).to_string(),
+            key: format!("{prefix}{}/{}/{sha256}", schema.table_name, field.name),
+            sha256,
+            bytes,
+        };
+        let pointer = Pointer {
+            bucket: upload.bucket.clone(),
+            key: upload.key.clone(),
+            size: upload.bytes.len() as u64,
+            sha256: upload.sha256.clone(),
+        };
+        Encoded::Offloaded {
+            pointer: pointer.to_stored(),
+            upload,
+        }
+    }
+
+    /// Runs the pipeline backwards on a stored value (offloaded values must have been fetched
+    /// and replaced by their bytes already).
     pub(crate) fn decode<C: Codec>(
         &self,
-        transform: &Transform,
+        schema: &TableSchema,
+        field: &Field,
+        item_key: Option<&[u8]>,
         stored: AttributeValue,
     ) -> Result<C::Value, CodecError> {
+        if let Some(pointer) = Pointer::from_stored(&stored) {
+            let error = match pointer {
+                Ok(pointer) => TransformError::NotFetched { uri: pointer.uri() },
+                Err(error) => error,
+            };
+            return Err(error.into());
+        }
         let AttributeValue::B(blob) = stored else {
             return Err(CodecError::WrongType {
                 expected: "B",
                 found: crate::codec::type_name(&stored),
             });
         };
-        let bytes = self.reverse(transform, blob.into_inner())?;
+        let transform = &field.transform;
+        let mut bytes = blob.into_inner();
+        if let Some(encrypt) = &transform.encrypt {
+            let aad = aad(schema, field, item_key);
+            bytes = self
+                .keyring_for(encrypt)?
+                .decrypt(encrypt.key, &aad, &bytes)
+                .map_err(TransformError::from)?;
+        }
+        if transform.compress {
+            bytes = compress::decompress(&bytes, self.max_decompressed_len)
+                .map_err(TransformError::from)?;
+        }
         C::from_bytes(&bytes)
     }
 
-    fn apply(&self, transform: &Transform, bytes: Vec<u8>) -> Result<Vec<u8>, TransformError> {
-        unsupported(transform)?;
-        Ok(bytes)
-    }
-
-    fn reverse(&self, transform: &Transform, bytes: Vec<u8>) -> Result<Vec<u8>, TransformError> {
-        unsupported(transform)?;
-        Ok(bytes)
+    fn keyring_for(&self, encrypt: &Encrypt) -> Result<&Keyring, TransformError> {
+        self.keyring
+            .as_deref()
+            .ok_or(TransformError::NoKeyring { key: encrypt.key })
     }
 }
 
-fn unsupported(transform: &Transform) -> Result<(), TransformError> {
-    let feature = if transform.offload.is_some() {
-        "S3 offload"
-    } else if transform.encrypt.is_some() {
-        "client-side encryption"
-    } else if transform.compress {
-        "compression"
-    } else {
-        return Ok(());
-    };
-    Err(TransformError::Unsupported { feature })
+fn aad<'a>(schema: &'a TableSchema, field: &'a Field, item_key: Option<&'a [u8]>) -> Aad<'a> {
+    let aad = Aad::new(schema.table_name, field.name);
+    match item_key {
+        Some(key) => aad.with_item_key(key),
+        None => aad,
+    }
 }

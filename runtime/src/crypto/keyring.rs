@@ -68,41 +68,50 @@ fn derive_subkey(root: &RootKey, table: &str, attribute: &str) -> Option<SubKey>
     Some(key)
 }
 
-/// One version of a named key, with its cache of derived subkeys (table -> attribute -> key).
+/// Derived subkeys of one key version: table -> attribute -> subkey.
+#[derive(Default)]
+struct SubkeyCache {
+    by_table: HashMap<String, HashMap<String, SubKey>>,
+    len: usize,
+}
+
+/// One version of a named key, with its cache of derived subkeys.
 struct KeyVersion {
     root: RootKey,
-    subkeys: RwLock<HashMap<String, HashMap<String, SubKey>>>,
-    cached: std::sync::atomic::AtomicUsize,
+    subkeys: RwLock<SubkeyCache>,
 }
 
 impl KeyVersion {
     fn new(root: RootKey) -> Self {
         KeyVersion {
             root,
-            subkeys: RwLock::new(HashMap::new()),
-            cached: std::sync::atomic::AtomicUsize::new(0),
+            subkeys: RwLock::default(),
         }
     }
 
     /// A fresh AES-256-SIV instance for `table`/`attribute`, deriving and caching its subkey
     /// on first use. (The cipher needs `&mut self`, so each call gets its own instance; building
-    /// one from a cached key is a few AES key schedules, far cheaper than HKDF.)
+    /// one from a cached key is a few AES key schedules, far cheaper than HKDF.) A poisoned lock
+    /// is recovered: the cache holds no invariant a panic could break.
     fn cipher(&self, table: &str, attribute: &str) -> Option<Aes256Siv> {
         {
             let cache = self.subkeys.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(key) = cache.get(table).and_then(|by_attr| by_attr.get(attribute)) {
+            let cached = cache
+                .by_table
+                .get(table)
+                .and_then(|by_attr| by_attr.get(attribute));
+            if let Some(key) = cached {
                 return Some(key.cipher());
             }
         }
         let key = derive_subkey(&self.root, table, attribute)?;
         let cipher = key.cipher();
-        use std::sync::atomic::Ordering::Relaxed;
-        if self.cached.load(Relaxed) < MAX_CACHED_SUBKEYS {
-            let mut cache = self.subkeys.write().unwrap_or_else(PoisonError::into_inner);
-            let by_attr = cache.entry(table.to_owned()).or_default();
+        let mut cache = self.subkeys.write().unwrap_or_else(PoisonError::into_inner);
+        if cache.len < MAX_CACHED_SUBKEYS {
+            let by_attr = cache.by_table.entry(table.to_owned()).or_default();
             if !by_attr.contains_key(attribute) {
                 by_attr.insert(attribute.to_owned(), key);
-                self.cached.fetch_add(1, Relaxed);
+                cache.len += 1;
             }
         }
         Some(cipher)
@@ -161,7 +170,12 @@ impl NamedKey {
 ///
 /// let stored_v2 = rotated.encrypt("archive", EncryptMode::Deterministic, &aad, b"hello")?;
 /// assert!(rotated.uses_primary_version("archive", &aad, &stored_v2)?);
-/// println!("{rotated:?}"); // Keyring { "archive": { versions: [1, 2], primary: 2 } }
+///
+/// // Debug shows names and versions, never key material.
+/// assert_eq!(
+///     format!("{rotated:?}"),
+///     r#"Keyring {"archive": { versions: [1, 2], primary: 2 }}"#
+/// );
 /// # Ok::<(), dynamate::crypto::CryptoError>(())
 /// ```
 #[derive(Default)]
