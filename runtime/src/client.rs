@@ -8,7 +8,8 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
-use crate::model::Model;
+use crate::error::Error;
+use crate::model::{Item, ItemReader, ItemWriter, Model};
 use crate::transform::Transforms;
 
 /// Entry point of every operation: wraps the AWS SDK's DynamoDB and S3 clients.
@@ -73,6 +74,27 @@ impl Client {
     /// The DynamoDB table name of model `M` with this client's prefix and suffix.
     pub fn table_name<M: Model>(&self) -> String {
         self.resolve_table_name(M::SCHEMA.table_name)
+    }
+
+    /// Converts a model to the item to write, uploading its offloaded attributes first (so the
+    /// item never points at a missing object). Every write operation goes through here.
+    pub async fn encode_item<M: Model>(&self, model: &M) -> Result<Item, Error> {
+        let mut writer = ItemWriter::new(M::SCHEMA, self.transforms());
+        model.write_item(&mut writer)?;
+        let (item, uploads) = writer.into_parts();
+        crate::offload::upload(self, uploads).await?;
+        Ok(item)
+    }
+
+    /// Converts an item read from DynamoDB to a model, fetching and verifying its offloaded
+    /// attributes. Every read operation goes through here.
+    pub async fn decode_item<M: Model>(&self, mut item: Item) -> Result<M, Error> {
+        crate::offload::fetch(self, M::SCHEMA, &mut item).await?;
+        Ok(M::read_item(&mut ItemReader::new(
+            M::SCHEMA,
+            item,
+            self.transforms(),
+        ))?)
     }
 
     /// `declared` with this client's prefix and suffix.

@@ -66,3 +66,21 @@ pub struct EncodeError {
     #[source]
     pub cause: CodecError,
 }
+
+/// The error of every dynamate operation: what was done, on which table, and why.
+///
+/// Operations add their own cases (condition failed, not found, throttled...); every case keeps
+/// the underlying error as its [`std::error::Error::source`].
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A model could not be converted to an item.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    /// An item could not be converted to a model.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// Uploading or fetching an offloaded attribute failed.
+    #[error(transparent)]
+    Offload(#[from] crate::offload::OffloadError),
+}

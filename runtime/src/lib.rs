@@ -16,13 +16,14 @@ pub mod crypto;
 pub mod decimal;
 pub mod error;
 pub mod model;
+pub mod offload;
 pub mod tracker;
 pub mod transform;
 
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use client::{Client, ClientBuilder};
 pub use decimal::Decimal;
-pub use error::{CodecError, DecodeError, EncodeError};
+pub use error::{CodecError, DecodeError, EncodeError, Error};
 pub use model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};
 pub use transform::Transforms;
 

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod support;
+
 dynamate::include_models!();
 
 /// `Product.dimensions` (catalog.toml): a json attribute with a named Rust type.
