@@ -226,7 +226,7 @@ async fn workers_with_failures_and_crashes_finish_every_task() {
         TASKS as u64,
         "{counts:?}"
     );
-    let epochs = observed.epochs.lock().unwrap();
+    let epochs = observed.epochs.lock().unwrap().clone();
     for i in 0..TASKS {
         let task_id = format!("task-{i:03}");
         let task = Enrich::get(&client, &task_id).await.unwrap().unwrap();
