@@ -505,3 +505,38 @@ async fn invalid_statuses_are_refused_before_any_request() {
         Err(RunError::Start(TrackerError::InvalidStatus { .. }))
     ));
 }
+
+/// dynalite validates expressions like DynamoDB (moto is lax): every request shape of the
+/// tracker's paths that do not need `ReturnValuesOnConditionCheckFailure` (which dynalite
+/// does not implement) must be accepted there too.
+#[tokio::test]
+async fn requests_are_valid_for_strict_dynalite() {
+    let client = dynamate_tests::support::client(dynamate_tests::support::Server::Dynalite).await;
+    Ingest::create_table(&client).await.unwrap();
+    for id in ["a", "b", "c"] {
+        Ingest::create(&client, id, json!(id)).await.unwrap();
+    }
+    assert_eq!(Ingest::create(&client, "a", json!(null)).await.unwrap(), Created::AlreadyExists);
+    Ingest::run(&client, "a", |ctx| async move {
+        ctx.heartbeat().await.unwrap();
+        ctx.set_data(json!("new"));
+        Ok::<_, Boom>(1)
+    })
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        let _ = Ingest::run(&client, "b", |_| async { Err::<(), _>(Boom::new(1)) }).await;
+    }
+    crash::<Ingest>(&client, "c", Duration::from_millis(1)).await;
+    wait_for_expiry::<Ingest>(&client, "c").await;
+    let unfinished = Ingest::unfinished(&client, Query::oldest_first(1)).await.unwrap();
+    assert_eq!(unfinished.tasks.len(), 1);
+    assert_eq!(unfinished.tasks[0].task_id, "c");
+    if let Some(cursor) = unfinished.cursor {
+        let next = Ingest::unfinished(&client, Query::oldest_first(1).after(cursor));
+        assert!(next.await.unwrap().tasks.is_empty());
+    }
+    assert_eq!(Ingest::count(&client, IngestStatus::Ignored).await.unwrap(), 1);
+    assert_eq!(Ingest::reset_ignored(&client).await.unwrap(), 1);
+    assert_eq!(Ingest::delete_all(&client).await.unwrap(), 3);
+}
