@@ -516,7 +516,10 @@ async fn requests_are_valid_for_strict_dynalite() {
     for id in ["a", "b", "c"] {
         Ingest::create(&client, id, json!(id)).await.unwrap();
     }
-    assert_eq!(Ingest::create(&client, "a", json!(null)).await.unwrap(), Created::AlreadyExists);
+    assert_eq!(
+        Ingest::create(&client, "a", json!(null)).await.unwrap(),
+        Created::AlreadyExists
+    );
     Ingest::run(&client, "a", |ctx| async move {
         ctx.heartbeat().await.unwrap();
         ctx.set_data(json!("new"));
@@ -529,14 +532,19 @@ async fn requests_are_valid_for_strict_dynalite() {
     }
     crash::<Ingest>(&client, "c", Duration::from_millis(1)).await;
     wait_for_expiry::<Ingest>(&client, "c").await;
-    let unfinished = Ingest::unfinished(&client, Query::oldest_first(1)).await.unwrap();
+    let unfinished = Ingest::unfinished(&client, Query::oldest_first(1))
+        .await
+        .unwrap();
     assert_eq!(unfinished.tasks.len(), 1);
     assert_eq!(unfinished.tasks[0].task_id, "c");
     if let Some(cursor) = unfinished.cursor {
         let next = Ingest::unfinished(&client, Query::oldest_first(1).after(cursor));
         assert!(next.await.unwrap().tasks.is_empty());
     }
-    assert_eq!(Ingest::count(&client, IngestStatus::Ignored).await.unwrap(), 1);
+    assert_eq!(
+        Ingest::count(&client, IngestStatus::Ignored).await.unwrap(),
+        1
+    );
     assert_eq!(Ingest::reset_ignored(&client).await.unwrap(), 1);
     assert_eq!(Ingest::delete_all(&client).await.unwrap(), 3);
 }
