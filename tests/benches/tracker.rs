@@ -1,5 +1,7 @@
 //! Status tracker throughput against the local moto server: tasks completed per second through
-//! `run` by concurrent workers, and DynamoDB requests per task (counted by an SDK interceptor).
+//! `run` by concurrent workers, and DynamoDB requests per task (counted by an SDK interceptor):
+//! on the happy path, when the first attempt fails and is retried, and when a crashed worker's
+//! expired lease is reclaimed.
 //!
 //! ```text
 //! scripts/servers.sh run -- cargo bench -p dynamate-tests --bench tracker
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
-use dynamate::tracker::Tracker;
+use dynamate::tracker::{RunError, RunOptions, Tracker};
 use dynamate_tests::Ingest;
 use dynamate_tests::support::{Server, builder, unique_name};
 
@@ -53,8 +55,18 @@ async fn counted_client(counter: &RequestCounter) -> dynamate::Client {
     )
 }
 
-/// Runs `tasks` tasks through `Ingest::run` with `workers` concurrent workers; returns the
-/// elapsed time.
+/// What the work does on a task's first attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstAttempt {
+    Succeeds,
+    /// Fails; the worker runs the task again at once.
+    Fails,
+    /// Crashed before the measured phase (short lease, expired): the run reclaims it.
+    Crashed,
+}
+
+/// Runs every task through `Ingest::run` with `workers` concurrent workers until it succeeds;
+/// returns the elapsed time.
 async fn run_all(client: &dynamate::Client, ids: Arc<Vec<String>>, workers: usize) -> Duration {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -63,11 +75,7 @@ async fn run_all(client: &dynamate::Client, ids: Arc<Vec<String>>, workers: usiz
             let (client, ids, next) = (client.clone(), Arc::clone(&ids), Arc::clone(&next));
             tokio::spawn(async move {
                 while let Some(id) = ids.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    Ingest::run(&client, id, |ctx| async move {
-                        Ok::<_, std::io::Error>(ctx.epoch())
-                    })
-                    .await
-                    .expect("task runs");
+                    while !run_once(&client, id).await {}
                 }
             })
         })
@@ -78,24 +86,59 @@ async fn run_all(client: &dynamate::Client, ids: Arc<Vec<String>>, workers: usiz
     started.elapsed()
 }
 
+/// One run; the work fails on a task's first attempt when its data says so. Returns whether the
+/// task succeeded.
+async fn run_once(client: &dynamate::Client, id: &str) -> bool {
+    let outcome = Ingest::run(client, id, |ctx| async move {
+        if ctx.data()["fail_first"] == true && ctx.task().retries == 0 {
+            return Err(std::io::Error::other("first attempt fails"));
+        }
+        Ok(ctx.epoch())
+    })
+    .await;
+    match outcome {
+        Ok(_) => true,
+        Err(RunError::Task { .. }) => false,
+        Err(other) => panic!("run of {id}: {other}"),
+    }
+}
+
+/// Leaves `id` `in_progress` with an expired lease, as a crashed worker does.
+async fn crash(client: &dynamate::Client, id: &str) {
+    let options = RunOptions::new().lease(Duration::from_millis(1));
+    let (started, begun) = tokio::sync::oneshot::channel();
+    let run = Ingest::run_with(client, id, options, |_| async move {
+        started.send(()).expect("bench is waiting");
+        std::future::pending::<Result<(), std::io::Error>>().await
+    });
+    tokio::select! {
+        _ = run => panic!("the crashing run of {id} ended"),
+        _ = begun => {}
+    }
+}
+
 async fn scenario(
     client: &dynamate::Client,
     counter: &RequestCounter,
     workers: usize,
     tasks: usize,
+    first: FirstAttempt,
 ) {
     let prefix = unique_name("bench");
     let ids: Vec<String> = (0..tasks).map(|i| format!("{prefix}-{i}")).collect();
     for id in &ids {
-        Ingest::create(client, id, serde_json::json!({ "n": id }))
-            .await
-            .expect("create");
+        let data = serde_json::json!({ "fail_first": first == FirstAttempt::Fails });
+        Ingest::create(client, id, data).await.expect("create");
+        if first == FirstAttempt::Crashed {
+            crash(client, id).await;
+        }
     }
+    tokio::time::sleep(Duration::from_millis(10)).await; // let the last 1 ms lease expire
     let before = counter.0.load(Ordering::Relaxed);
     let elapsed = run_all(client, Arc::new(ids), workers).await;
     let requests = counter.0.load(Ordering::Relaxed) - before;
     println!(
-        "tracker run, {workers} worker(s), {tasks} tasks: {:.0} tasks/s ({:.2} ms per task per worker), {:.2} DynamoDB requests per task",
+        "tracker run, first attempt {first:?}, {workers} worker(s), {tasks} tasks: {:.0} tasks/s ({:.2} ms per task per worker), {:.2} DynamoDB requests per task",
         tasks as f64 / elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1000.0 * workers as f64 / tasks as f64,
         requests as f64 / tasks as f64,
@@ -114,9 +157,11 @@ fn main() {
         let counter = RequestCounter::default();
         let client = counted_client(&counter).await;
         Ingest::create_table(&client).await.expect("task table");
-        scenario(&client, &counter, 1, 200).await; // warm-up and baseline
-        scenario(&client, &counter, 1, 500).await;
-        scenario(&client, &counter, 8, 1000).await;
-        scenario(&client, &counter, 8, 1000).await;
+        scenario(&client, &counter, 1, 200, FirstAttempt::Succeeds).await; // warm-up
+        scenario(&client, &counter, 1, 500, FirstAttempt::Succeeds).await;
+        scenario(&client, &counter, 8, 1000, FirstAttempt::Succeeds).await;
+        scenario(&client, &counter, 8, 1000, FirstAttempt::Succeeds).await;
+        scenario(&client, &counter, 8, 500, FirstAttempt::Fails).await;
+        scenario(&client, &counter, 8, 500, FirstAttempt::Crashed).await;
     });
 }
