@@ -118,6 +118,7 @@ impl dynamate::Model for Archive {
     const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
         type_name: "Archive",
         table_name: "archive",
+        region: "us-east-1",
         key: dynamate::KeySchema {
             hash: dynamate::model::KeyAttribute {
                 name: "aid",
@@ -484,6 +485,7 @@ impl dynamate::Model for Product {
     const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
         type_name: "Product",
         table_name: "catalog.products",
+        region: "eu-west-1",
         key: dynamate::KeySchema {
             hash: dynamate::model::KeyAttribute {
                 name: "tenant",
@@ -734,6 +736,7 @@ impl dynamate::Model for Counter {
     const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
         type_name: "Counter",
         table_name: "counters",
+        region: "eu-west-1",
         key: dynamate::KeySchema {
             hash: dynamate::model::KeyAttribute {
                 name: "id",
@@ -904,6 +907,7 @@ impl dynamate::Model for Order {
     const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
         type_name: "Order",
         table_name: "orders",
+        region: "us-east-1",
         key: dynamate::KeySchema {
             hash: dynamate::model::KeyAttribute {
                 name: "order_id",
@@ -1062,6 +1066,7 @@ impl dynamate::Model for Url {
     const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
         type_name: "Url",
         table_name: "urls",
+        region: "us-east-1",
         key: dynamate::KeySchema {
             hash: dynamate::model::KeyAttribute {
                 name: "url",

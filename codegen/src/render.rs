@@ -118,6 +118,7 @@ fn table_view(table: &Table) -> Value {
         "key_name": table.key_name,
         "doc": doc_attrs(table.doc.as_deref().unwrap_or(&default_doc)),
         "table_name": literal(&table.table_name),
+        "region": literal(&table.region),
         "key_schema": key_schema(table),
         "indexes": table.indexes.iter().map(index_expr).collect::<Vec<_>>(),
         "billing": billing_expr(table.billing),
