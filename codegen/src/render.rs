@@ -157,6 +157,7 @@ fn field_view(table: &Table, field: &Field) -> Value {
         "doc": doc_attrs(field.doc.as_deref().unwrap_or(&default_doc)),
         "const_doc": doc_attrs(&const_doc(table, field)),
         "field": field_expr(field),
+        "copy_expr": if field.ty.is_copy() { format!("self.{}", field.rust) } else { format!("self.{}.clone()", field.rust) },
         "default": field.default,
     })
 }
