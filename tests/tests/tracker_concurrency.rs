@@ -14,7 +14,7 @@ use dynamate_tests::{Enrich, EnrichInput, EnrichStatus};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use tracker_common::{Boom, setup};
+use tracker_common::{Boom, setup_with_retries};
 
 const TASKS: usize = 200;
 const WORKERS: u64 = 8;
@@ -122,7 +122,7 @@ async fn attempt(
             .await;
             match outcome {
                 Ok(_) | Err(RunError::Task { .. }) | Err(RunError::Start(_)) => {}
-                Err(other) => panic!("attempt on {task_id}: {other}"),
+                Err(other) => panic!("attempt on {task_id}: {other} ({other:?})"),
             }
         }
         Behaviour::Crash => {
@@ -200,7 +200,7 @@ async fn worker(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn workers_with_failures_and_crashes_finish_every_task() {
-    let client = setup().await;
+    let client = setup_with_retries().await;
     for i in 0..TASKS {
         let data = EnrichInput {
             document_id: format!("doc-{i}"),

@@ -156,22 +156,37 @@ impl<T: Tracker> TaskCtx<T> {
     /// end, or [`TrackerError::LeaseLost`] when another worker took the task over.
     pub async fn heartbeat(&self) -> Result<DateTime<Utc>, TrackerError> {
         let until = Utc::now() + self.inner.lease;
-        self.fenced_write(Update::default().set(attr::LEASE, timestamp(until)))
+        self.fenced_write(Update::default().set(attr::LEASE, timestamp(until)), None)
             .await?;
         *lock(&self.inner.lease_until) = until;
         Ok(until)
     }
 
-    /// Sends `update` conditioned on this lease; a rejection is [`LeaseLost`].
-    async fn fenced_write(&self, update: Update) -> Result<(), TrackerError> {
+    /// Sends `update` conditioned on this lease; a rejection is [`LeaseLost`], unless the task
+    /// is at this epoch in `finished`, the status this update sets: then an earlier attempt of
+    /// the same request applied it (the SDK retries after timeouts and 5xx), as nobody else
+    /// moves a task out of `in_progress` without changing its epoch.
+    async fn fenced_write(
+        &self,
+        update: Update,
+        finished: Option<T::Status>,
+    ) -> Result<(), TrackerError> {
         let inner = &self.inner;
         let update = update
             .when_eq(attr::EPOCH, number(inner.task.epoch))
             .when_eq(attr::STATUS, status_value(T::Status::IN_PROGRESS));
         let key = item::key_of::<T>(&inner.task.task_id);
-        match update.send(&inner.client, &inner.table, key, false).await? {
-            Outcome::Applied(_) => Ok(()),
-            Outcome::Rejected(current) => Err(self.lease_lost(current.as_ref())?.into()),
+        let outcome = update.send(&inner.client, &inner.table, key, false).await?;
+        let Outcome::Rejected(current) = outcome else {
+            return Ok(());
+        };
+        let lost = self.lease_lost(current.as_ref())?;
+        let applied_before = lost.current_epoch == Some(lost.epoch)
+            && finished.is_some_and(|s| lost.current_status.as_deref() == Some(s.as_str()));
+        if applied_before {
+            Ok(())
+        } else {
+            Err(lost.into())
         }
     }
 
@@ -208,7 +223,7 @@ impl<T: Tracker> TaskCtx<T> {
                 AttributeValue::S(json(task_id, "task data", &data)?),
             );
         }
-        self.fenced_write(update).await
+        self.fenced_write(update, Some(status)).await
     }
 
     /// Records a failure: one more retry, the error in the history, `failed` or `ignored`.
@@ -233,7 +248,7 @@ impl<T: Tracker> TaskCtx<T> {
                 history_with(&task.errors, record, T::CONFIG.max_errors),
             )
             .remove(attr::LEASE);
-        self.fenced_write(update).await?;
+        self.fenced_write(update, Some(status)).await?;
         Ok((retries, ignored))
     }
 }

@@ -4,11 +4,20 @@
 use std::time::Duration;
 
 use dynamate::tracker::{RunOptions, Tracker};
-use dynamate_tests::support::{Server, client};
+use dynamate_tests::support::{Server, builder, client};
 
 /// A client with its own table prefix and the task table created (Ingest and Enrich share it).
 pub async fn setup() -> dynamate::Client {
-    let client = client(Server::Moto).await;
+    with_table(client(Server::Moto).await).await
+}
+
+/// Like [`setup`] with SDK retries: moto serves concurrent requests on threads without
+/// locking, and under load it occasionally answers a read with HTTP 500.
+pub async fn setup_with_retries() -> dynamate::Client {
+    with_table(builder(Server::Moto).max_attempts(3).build().await).await
+}
+
+async fn with_table(client: dynamate::Client) -> dynamate::Client {
     dynamate_tests::Ingest::create_table(&client).await.unwrap();
     client
 }
