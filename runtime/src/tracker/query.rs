@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, Select, WriteRequest};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use chrono::{DateTime, Utc};
-use futures::future::try_join_all;
+use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
 use super::error::TrackerError;
@@ -142,6 +142,21 @@ struct Scope<'a> {
     table: String,
     order: Order,
     now: DateTime<Utc>,
+}
+
+/// Index partitions queried at once (a tracker may have 100 shards).
+const MAX_CONCURRENT_QUERIES: usize = 16;
+
+/// Runs `requests` with at most [`MAX_CONCURRENT_QUERIES`] in flight; the first error wins.
+/// Results come in completion order.
+async fn bounded<V, F>(requests: impl Iterator<Item = F>) -> Result<Vec<V>, TrackerError>
+where
+    F: std::future::Future<Output = Result<V, TrackerError>>,
+{
+    futures::stream::iter(requests)
+        .buffer_unordered(MAX_CONCURRENT_QUERIES)
+        .try_collect()
+        .await
 }
 
 /// The base Query request of one index partition.
@@ -308,7 +323,10 @@ pub(crate) async fn query_statuses<T: Tracker>(
         .zip(positions)
         .map(|((key, expired), position)| Stream::new(key, expired, position))
         .collect();
-    try_join_all(streams.iter_mut().map(|s| s.refill(&scope, query.limit))).await?;
+    for chunk in streams.chunks_mut(MAX_CONCURRENT_QUERIES) {
+        futures::future::try_join_all(chunk.iter_mut().map(|s| s.refill(&scope, query.limit)))
+            .await?;
+    }
     let mut tasks = Vec::new();
     while tasks.len() < query.limit {
         for stream in &mut streams {
@@ -358,8 +376,7 @@ pub(crate) async fn count<T: Tracker>(
 ) -> Result<u64, TrackerError> {
     let table = client.resolve_table_name(T::CONFIG.table_name);
     let counts =
-        try_join_all(partitions::<T>(status).map(|key| count_partition(client, &table, key)))
-            .await?;
+        bounded(partitions::<T>(status).map(|key| count_partition(client, &table, key))).await?;
     Ok(counts.into_iter().sum())
 }
 
@@ -411,7 +428,7 @@ async fn status_keys<T: Tracker>(
     status: T::Status,
 ) -> Result<Vec<(String, String)>, TrackerError> {
     let lists =
-        try_join_all(partitions::<T>(status).map(|key| partition_keys(client, table, key))).await?;
+        bounded(partitions::<T>(status).map(|key| partition_keys(client, table, key))).await?;
     Ok(lists.into_iter().flatten().collect())
 }
 
