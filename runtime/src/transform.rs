@@ -129,6 +129,8 @@ pub enum Encoded {
 /// An S3 object that must exist before the item pointing at it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingUpload {
+    /// DynamoDB table name as declared in the schema (the one in the object key).
+    pub table: &'static str,
     /// Attribute the object belongs to.
     pub attribute: &'static str,
     /// Bucket (after run-time overrides).
@@ -217,6 +219,16 @@ impl Pointer {
                 AttributeValue::S(self.sha256.clone()),
             ),
         ]))
+    }
+}
+
+/// The key prefix of one attribute's objects: `{prefix}/{table}/{attribute}/` (without the
+/// leading `{prefix}/` when the prefix is empty). Object keys append the SHA-256 in hex.
+pub fn object_prefix(prefix: &str, table: &str, attribute: &str) -> String {
+    if prefix.is_empty() {
+        format!("{table}/{attribute}/")
+    } else {
+        format!("{prefix}/{table}/{attribute}/")
     }
 }
 
@@ -342,15 +354,12 @@ impl Transforms {
         bytes: Vec<u8>,
     ) -> Encoded {
         let sha256 = sha256_hex(&bytes);
-        let prefix = if offload.prefix.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", offload.prefix)
-        };
+        let prefix = object_prefix(offload.prefix, schema.table_name, field.name);
         let upload = PendingUpload {
+            table: schema.table_name,
             attribute: field.name,
             bucket: self.bucket_for(offload).to_string(),
-            key: format!("{prefix}{}/{}/{sha256}", schema.table_name, field.name),
+            key: format!("{prefix}{sha256}"),
             sha256,
             bytes,
         };
