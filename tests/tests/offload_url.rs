@@ -345,3 +345,61 @@ async fn several_items_upload_together() {
         10
     );
 }
+
+/// The server honours `If-None-Match: *` on `CompleteMultipartUpload`, which makes multipart
+/// uploads create-only (moto 5.2.5 does; so does S3).
+#[tokio::test]
+async fn multipart_completion_is_create_only() {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let (client, bucket) = client_with_bucket().await;
+    let s3 = client.s3();
+    s3.put_object()
+        .bucket(&bucket)
+        .key("k")
+        .body(b"first".to_vec().into())
+        .send()
+        .await
+        .expect("put");
+    let upload = s3
+        .create_multipart_upload()
+        .bucket(&bucket)
+        .key("k")
+        .send()
+        .await
+        .expect("create");
+    let id = upload.upload_id.expect("upload id");
+    let part = s3
+        .upload_part()
+        .bucket(&bucket)
+        .key("k")
+        .upload_id(&id)
+        .part_number(1)
+        .body(b"second".to_vec().into())
+        .send()
+        .await
+        .expect("part");
+    let error = s3
+        .complete_multipart_upload()
+        .bucket(&bucket)
+        .key("k")
+        .upload_id(&id)
+        .if_none_match("*")
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .parts(
+                    CompletedPart::builder()
+                        .part_number(1)
+                        .set_e_tag(part.e_tag)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("the key exists");
+    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(412));
+    assert_eq!(
+        object_bytes(&client, &bucket, "k").await.as_deref(),
+        Some(&b"first"[..])
+    );
+}
