@@ -118,6 +118,7 @@ fn table_view(table: &Table) -> Value {
         "key_name": table.key_name,
         "doc": doc_attrs(table.doc.as_deref().unwrap_or(&default_doc)),
         "table_name": literal(&table.table_name),
+        "region": literal(&table.region),
         "key_schema": key_schema(table),
         "indexes": table.indexes.iter().map(index_expr).collect::<Vec<_>>(),
         "billing": billing_expr(table.billing),
@@ -156,6 +157,7 @@ fn field_view(table: &Table, field: &Field) -> Value {
         "doc": doc_attrs(field.doc.as_deref().unwrap_or(&default_doc)),
         "const_doc": doc_attrs(&const_doc(table, field)),
         "field": field_expr(field),
+        "copy_expr": if field.ty.is_copy() { format!("self.{}", field.rust) } else { format!("self.{}.clone()", field.rust) },
         "default": field.default,
     })
 }

@@ -240,6 +240,19 @@ impl ValueType {
         }
     }
 
+    /// Whether the Rust type is `Copy` (so generated code copies instead of cloning).
+    pub fn is_copy(&self) -> bool {
+        matches!(
+            self,
+            ValueType::Bool
+                | ValueType::Int(_)
+                | ValueType::Float(_)
+                | ValueType::DateTime
+                | ValueType::Ttl
+                | ValueType::Version
+        )
+    }
+
     /// Whether a missing attribute naturally reads as an empty value (sets).
     pub fn has_empty_value(&self) -> bool {
         matches!(

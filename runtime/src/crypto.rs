@@ -229,13 +229,14 @@ pub struct ValueContext {
 }
 
 impl ValueContext {
-    pub(crate) fn new(aad: &Aad<'_>, key: &str, version: Option<u32>) -> Self {
-        ValueContext {
+    /// Boxed, so that `CryptoError` (and every `Result` carrying it) stays small.
+    pub(crate) fn new(aad: &Aad<'_>, key: &str, version: Option<u32>) -> Box<Self> {
+        Box::new(ValueContext {
             table: aad.table.to_owned(),
             attribute: aad.attribute.to_owned(),
             key: key.to_owned(),
             version,
-        }
+        })
     }
 }
 
@@ -254,8 +255,8 @@ impl fmt::Display for ValueContext {
 
 /// Why a value could not be encrypted or decrypted, or a key or keyring not built.
 ///
-/// Errors never contain key material. Errors about a value carry a [`ValueContext`] naming its
-/// table, attribute and key.
+/// Errors never contain key material. Errors about a value carry a (boxed, to keep the error
+/// small) [`ValueContext`] naming its table, attribute and key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CryptoError {
@@ -267,7 +268,7 @@ pub enum CryptoError {
     )]
     UnknownKey {
         /// The value concerned.
-        context: ValueContext,
+        context: Box<ValueContext>,
     },
     /// The envelope names a key version the keyring does not hold.
     #[error(
@@ -278,7 +279,7 @@ pub enum CryptoError {
     )]
     UnknownKeyVersion {
         /// The value concerned.
-        context: ValueContext,
+        context: Box<ValueContext>,
         /// The key version the envelope names.
         version: u32,
     },
@@ -290,7 +291,7 @@ pub enum CryptoError {
     )]
     AuthenticationFailed {
         /// The value concerned.
-        context: ValueContext,
+        context: Box<ValueContext>,
     },
     /// The envelope's format version is not one this version of dynamate reads.
     #[error(
@@ -299,7 +300,7 @@ pub enum CryptoError {
     )]
     UnsupportedVersion {
         /// The value concerned.
-        context: ValueContext,
+        context: Box<ValueContext>,
         /// The version byte found.
         version: u8,
     },
@@ -310,7 +311,7 @@ pub enum CryptoError {
     )]
     UnknownMode {
         /// The value concerned.
-        context: ValueContext,
+        context: Box<ValueContext>,
         /// The mode byte found.
         mode: u8,
     },
@@ -321,7 +322,7 @@ pub enum CryptoError {
     )]
     Truncated {
         /// The value concerned.
-        context: ValueContext,
+        context: Box<ValueContext>,
         /// The envelope's length.
         len: usize,
         /// The minimum length its header requires.
@@ -331,7 +332,7 @@ pub enum CryptoError {
     #[error("malformed encryption envelope ({context}): {reason}")]
     Malformed {
         /// The value concerned.
-        context: ValueContext,
+        context: Box<ValueContext>,
         /// What is wrong.
         reason: &'static str,
     },
@@ -344,7 +345,7 @@ pub enum CryptoError {
     )]
     KeyNameMismatch {
         /// The value concerned (its `key` is the expected key name).
-        context: ValueContext,
+        context: Box<ValueContext>,
         /// The key name found in the envelope.
         found: String,
     },
@@ -365,7 +366,7 @@ pub enum CryptoError {
     #[error("internal encryption error ({context}): {reason}; this is a bug in dynamate")]
     Internal {
         /// The value concerned.
-        context: ValueContext,
+        context: Box<ValueContext>,
         /// What failed.
         reason: &'static str,
     },

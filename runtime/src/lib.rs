@@ -12,6 +12,7 @@
 pub mod client;
 pub mod codec;
 pub mod compress;
+pub mod console;
 pub mod crypto;
 pub mod decimal;
 pub mod error;

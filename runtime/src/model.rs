@@ -185,6 +185,8 @@ pub struct TableSchema {
     pub type_name: &'static str,
     /// DynamoDB table name (before any run-time prefix or suffix).
     pub table_name: &'static str,
+    /// AWS region from the schema (used when the client has none configured).
+    pub region: &'static str,
     /// Primary key.
     pub key: KeySchema,
     /// Secondary indexes.

@@ -528,3 +528,10 @@ fn keyring_is_shared_across_threads() {
         thread.join().unwrap();
     }
 }
+
+#[test]
+fn errors_stay_small() {
+    // Errors travel inside every Result of the pipeline; keep them a few words wide.
+    assert!(std::mem::size_of::<CryptoError>() <= 40);
+    assert!(std::mem::size_of::<dynamate::compress::CompressError>() <= 32);
+}
