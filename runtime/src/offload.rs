@@ -135,31 +135,8 @@ pub enum OffloadError {
         uri: String,
     },
     /// An object's content does not match the pointer's size and SHA-256.
-    #[error(
-        "cannot read attribute `{attribute}` of item {item} in table `{table}`: {uri} is \
-         corrupted: the item expects {expected_size} bytes with SHA-256 {expected_sha256}, the \
-         object has {actual_size} bytes{}. It was changed outside dynamate; restore it or \
-         rewrite the attribute",
-        actual_sha256.as_ref().map(|sha| format!(" with SHA-256 {sha}")).unwrap_or_default()
-    )]
-    Corrupted {
-        /// Table name as declared in the schema.
-        table: &'static str,
-        /// The item's primary key.
-        item: String,
-        /// Attribute.
-        attribute: &'static str,
-        /// `s3://bucket/key` of the object.
-        uri: String,
-        /// Size recorded in the pointer.
-        expected_size: u64,
-        /// SHA-256 recorded in the pointer.
-        expected_sha256: String,
-        /// Size of the object.
-        actual_size: u64,
-        /// SHA-256 of the object (not computed when the size already differs).
-        actual_sha256: Option<String>,
-    },
+    #[error("{0}")]
+    Corrupted(Box<Corruption>),
     /// An object could not be fetched.
     #[error(
         "cannot fetch attribute `{attribute}` of item {item} in table `{table}` from {uri}: {}. \
@@ -200,6 +177,34 @@ pub enum OffloadError {
         /// The underlying error.
         source: BoxError,
     },
+}
+
+/// What [`OffloadError::Corrupted`] found (boxed, so that every `Result` carrying the error stays
+/// small).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot read attribute `{attribute}` of item {item} in table `{table}`: {uri} is corrupted: \
+     the item expects {expected_size} bytes with SHA-256 {expected_sha256}, the object has \
+     {actual_size} bytes{}. It was changed outside dynamate; restore it or rewrite the attribute",
+    actual_sha256.as_ref().map(|sha| format!(" with SHA-256 {sha}")).unwrap_or_default()
+)]
+pub struct Corruption {
+    /// Table name as declared in the schema.
+    pub table: &'static str,
+    /// The item's primary key.
+    pub item: String,
+    /// Attribute.
+    pub attribute: &'static str,
+    /// `s3://bucket/key` of the object.
+    pub uri: String,
+    /// Size recorded in the pointer.
+    pub expected_size: u64,
+    /// SHA-256 recorded in the pointer.
+    pub expected_sha256: String,
+    /// Size of the object.
+    pub actual_size: u64,
+    /// SHA-256 of the object (not computed when the size already differs).
+    pub actual_sha256: Option<String>,
 }
 
 /// The error with its whole chain of causes (the SDK's own `Display` says only "service error").

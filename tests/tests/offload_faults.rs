@@ -222,19 +222,13 @@ async fn a_tampered_object_is_detected_on_read() {
         )
         .await
         .expect_err("tampered");
-        let Error::Offload(OffloadError::Corrupted {
-            table,
-            item,
-            attribute,
-            uri,
-            ..
-        }) = &error
-        else {
+        let Error::Offload(OffloadError::Corrupted(corruption)) = &error else {
             panic!("expected a corruption error, got {error:?}");
         };
-        assert_eq!((*table, *attribute), ("urls", "html"));
-        assert_eq!(item, "url = \"https://tampered.example\"");
-        assert_eq!(uri, &html.uri());
+        assert_eq!((corruption.table, corruption.attribute), ("urls", "html"));
+        assert_eq!(corruption.item, "url = \"https://tampered.example\"");
+        assert_eq!(corruption.uri, html.uri());
+        assert_eq!(corruption.expected_sha256, html.sha256);
         let message = error.to_string();
         assert!(
             message.contains("corrupted") && message.contains(&html.sha256),

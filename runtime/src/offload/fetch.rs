@@ -4,7 +4,8 @@
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::{
-    MAX_CONCURRENT_REQUESTS, OffloadError, describe_key, http_status, put_bytes, stored_pointers,
+    Corruption, MAX_CONCURRENT_REQUESTS, OffloadError, describe_key, http_status, put_bytes,
+    stored_pointers,
 };
 use crate::client::Client;
 use crate::model::{Item, TableSchema};
@@ -110,7 +111,7 @@ impl Target<'_> {
         actual_size: u64,
         actual_sha256: Option<String>,
     ) -> OffloadError {
-        OffloadError::Corrupted {
+        OffloadError::Corrupted(Box::new(Corruption {
             table: self.table,
             item: self.item.clone(),
             attribute,
@@ -119,6 +120,6 @@ impl Target<'_> {
             expected_sha256: pointer.sha256.clone(),
             actual_size,
             actual_sha256,
-        }
+        }))
     }
 }

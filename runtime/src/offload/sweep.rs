@@ -333,7 +333,7 @@ impl Cutoff {
     /// Whether an object last modified at `last_modified` (possibly truncated to the second) is
     /// older than the cutoff; `false` when the time is unknown.
     fn is_old(self, last_modified: Option<aws_smithy_types::DateTime>) -> bool {
-        last_modified.is_some_and(|time| time.secs() + 1 <= self.seconds)
+        last_modified.is_some_and(|time| time.secs() < self.seconds)
     }
 }
 
@@ -428,7 +428,7 @@ async fn scan_references(
                 .filter_map(pointer_of)
                 .map(|p| (p.bucket, p.key)),
         );
-        if references.items % 1000 == 0 {
+        if references.items.is_multiple_of(1000) {
             progress.set_message(format!("scanned {} items", references.items));
         }
     }
