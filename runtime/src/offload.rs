@@ -67,7 +67,8 @@
 //!
 //! One bucket prefix must belong to one table: object keys use the table name declared in the
 //! schema, not the run-time table prefix of [`Client`], so environments that share a bucket need
-//! distinct buckets ([`crate::Transforms::with_bucket_override`]) for the sweep to be correct.
+//! distinct buckets or prefixes ([`crate::Transforms::with_bucket_override`],
+//! [`crate::Transforms::with_prefix_override`]) for the sweep to be correct.
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -257,6 +257,7 @@ pub struct Transforms {
     keyring: Option<Arc<Keyring>>,
     max_decompressed_len: usize,
     bucket_overrides: BTreeMap<String, String>,
+    prefix_overrides: BTreeMap<String, String>,
 }
 
 impl Default for Transforms {
@@ -275,6 +276,7 @@ impl Transforms {
             keyring: None,
             max_decompressed_len: compress::DEFAULT_MAX_DECOMPRESSED_LEN,
             bucket_overrides: BTreeMap::new(),
+            prefix_overrides: BTreeMap::new(),
         }
     }
 
@@ -308,6 +310,25 @@ impl Transforms {
     ) -> Self {
         self.bucket_overrides.insert(declared.into(), actual.into());
         self
+    }
+
+    /// Offloads under key prefix `actual` wherever a schema declares prefix `declared` (per
+    /// environment: environments sharing a bucket then keep their objects, and their sweeps,
+    /// apart).
+    pub fn with_prefix_override(
+        mut self,
+        declared: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        self.prefix_overrides.insert(declared.into(), actual.into());
+        self
+    }
+
+    /// The key prefix objects of `offload` go under, after overrides.
+    pub fn prefix_for<'a>(&'a self, offload: &'a Offload) -> &'a str {
+        self.prefix_overrides
+            .get(offload.prefix)
+            .map_or(offload.prefix, String::as_str)
     }
 
     /// The bucket objects of `offload` go to, after overrides.
@@ -354,7 +375,7 @@ impl Transforms {
         bytes: Vec<u8>,
     ) -> Encoded {
         let sha256 = sha256_hex(&bytes);
-        let prefix = object_prefix(offload.prefix, schema.table_name, field.name);
+        let prefix = object_prefix(self.prefix_for(offload), schema.table_name, field.name);
         let upload = PendingUpload {
             table: schema.table_name,
             attribute: field.name,

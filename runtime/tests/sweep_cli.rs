@@ -18,7 +18,14 @@ fn endpoint() -> String {
 
 fn sweep(args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_dynamate-sweep"))
-        .args(["--endpoint-url", &endpoint(), "--region", "us-east-1", "--progress", "never"])
+        .args([
+            "--endpoint-url",
+            &endpoint(),
+            "--region",
+            "us-east-1",
+            "--progress",
+            "never",
+        ])
         .args(args)
         .output()
         .expect("run dynamate-sweep");
@@ -33,7 +40,10 @@ fn sweep(args: &[&str]) -> String {
 
 #[tokio::test]
 async fn dry_run_then_delete() {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     let (bucket, table) = (format!("cli-{nanos}"), format!("cli-{nanos}"));
     let client = dynamate::Client::builder()
         .endpoint_url(endpoint())
@@ -41,13 +51,25 @@ async fn dry_run_then_delete() {
         .max_attempts(1)
         .build()
         .await;
-    client.s3().create_bucket().bucket(&bucket).send().await.expect("bucket");
+    client
+        .s3()
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("bucket");
     client
         .dynamodb()
         .create_table()
         .table_name(&table)
         .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(KeySchemaElement::builder().attribute_name("id").key_type(KeyType::Hash).build().unwrap())
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
         .attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name("id")
@@ -70,9 +92,15 @@ async fn dry_run_then_delete() {
             .expect("object");
     }
     let pointer = HashMap::from([
-        ("s3".to_string(), AttributeValue::S(format!("s3://{bucket}/p/t/a/kept"))),
+        (
+            "s3".to_string(),
+            AttributeValue::S(format!("s3://{bucket}/p/t/a/kept")),
+        ),
         ("size".to_string(), AttributeValue::N("4".into())),
-        ("sha256".to_string(), AttributeValue::S("unused by the sweep".into())),
+        (
+            "sha256".to_string(),
+            AttributeValue::S("unused by the sweep".into()),
+        ),
     ]);
     client
         .dynamodb()
@@ -86,15 +114,37 @@ async fn dry_run_then_delete() {
     // LastModified has whole seconds: let the objects be older than a zero grace period.
     tokio::time::sleep(Duration::from_millis(2100)).await;
 
-    let target = ["--table", &table, "--declared-table", "t", "--bucket", &bucket, "--prefix", "p", "--attribute", "a", "--grace", "0"];
+    let target = [
+        "--table",
+        &table,
+        "--declared-table",
+        "t",
+        "--bucket",
+        &bucket,
+        "--prefix",
+        "p",
+        "--attribute",
+        "a",
+        "--grace",
+        "0",
+    ];
     let report = sweep(&target);
     assert!(report.contains("2 objects scanned"), "{report}");
-    assert!(report.contains("1 referenced") && report.contains("1 unreferenced (6 bytes)"), "{report}");
+    assert!(
+        report.contains("1 referenced") && report.contains("1 unreferenced (6 bytes)"),
+        "{report}"
+    );
     assert!(report.contains("dry run: nothing deleted"), "{report}");
 
     let report = sweep(&[&target[..], &["--delete"]].concat());
     assert!(report.contains("1 deleted (6 bytes freed)"), "{report}");
-    let left = client.s3().list_objects_v2().bucket(&bucket).send().await.expect("list");
+    let left = client
+        .s3()
+        .list_objects_v2()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("list");
     let keys: Vec<_> = left.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["p/t/a/kept"]);
 }

@@ -204,3 +204,46 @@ async fn versioned_buckets_are_swept_version_by_version() {
     };
     assert_eq!(get::<Url>(&client, &key).await.expect("get"), Some(reuse));
 }
+
+/// Two environments share a bucket with a prefix override each: each sweep sees only its own
+/// objects, so one environment's items never make the other's objects look orphaned.
+#[tokio::test]
+async fn prefix_overrides_keep_environments_apart() {
+    use dynamate::Transforms;
+    use dynamate_tests::support::{Server, builder};
+    let (_, bucket) = client_with_bucket().await;
+    let mut clients = Vec::new();
+    for env in ["blue", "green"] {
+        let transforms = Transforms::new()
+            .with_bucket_override("my-bucket", &bucket)
+            .with_prefix_override("dynamate", format!("{env}/dynamate"));
+        let client = builder(Server::Moto).transforms(transforms).build().await;
+        create_table::<Url>(&client).await;
+        let item = save(&client, &page(&format!("https://{env}.example"), env))
+            .await
+            .expect("save");
+        assert!(
+            pointer(&item, "html")
+                .key
+                .starts_with(&format!("{env}/dynamate/urls/html/"))
+        );
+        clients.push(client);
+    }
+    let_a_second_pass().await;
+    for client in &clients {
+        let target = SweepTarget::for_model::<Url>(client);
+        assert!(
+            target
+                .attributes
+                .iter()
+                .all(|a| a.prefix.ends_with("/dynamate"))
+        );
+        let report = sweep_model::<Url>(client, now(false)).await.expect("sweep");
+        assert_eq!(
+            (report.scanned, report.referenced, report.deleted),
+            (2, 2, 0),
+            "{report}"
+        );
+    }
+    assert_eq!(object_keys(&clients[0], &bucket, "").await.len(), 4);
+}

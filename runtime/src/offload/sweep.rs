@@ -51,7 +51,7 @@ pub struct OffloadedAttribute {
     pub name: String,
     /// Bucket (after run-time overrides).
     pub bucket: String,
-    /// Key prefix from the schema (may be empty).
+    /// Key prefix (after run-time overrides; may be empty).
     pub prefix: String,
 }
 
@@ -67,7 +67,8 @@ pub struct SweepTarget {
 }
 
 impl SweepTarget {
-    /// The offloaded attributes of `schema`, with the client's table name and bucket overrides.
+    /// The offloaded attributes of `schema`, with the client's table name and bucket and prefix
+    /// overrides.
     pub fn from_schema(client: &Client, schema: &TableSchema) -> Self {
         let attributes = schema
             .fields
@@ -77,7 +78,7 @@ impl SweepTarget {
                 Some(OffloadedAttribute {
                     name: field.name.to_string(),
                     bucket: client.transforms().bucket_for(offload).to_string(),
-                    prefix: offload.prefix.to_string(),
+                    prefix: client.transforms().prefix_for(offload).to_string(),
                 })
             })
             .collect();
