@@ -74,7 +74,6 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::client::Client;
 use crate::error::{CodecError, DecodeError, Error};
@@ -208,9 +207,19 @@ pub struct Corruption {
     pub actual_sha256: Option<String>,
 }
 
-/// The error with its whole chain of causes (the SDK's own `Display` says only "service error").
+/// The error with its chain of causes, such as `service error: NoSuchBucket: The specified bucket
+/// does not exist` (the SDK's own `Display` says only "service error").
 fn context(error: &BoxError) -> String {
-    DisplayErrorContext(&**error).to_string()
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The HTTP status of a failed SDK request, if a response arrived.

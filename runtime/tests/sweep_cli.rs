@@ -16,26 +16,17 @@ fn endpoint() -> String {
     )
 }
 
-fn sweep(args: &[&str]) -> String {
+/// Runs the command; returns stdout and stderr.
+fn sweep(args: &[&str]) -> (String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_dynamate-sweep"))
-        .args([
-            "--endpoint-url",
-            &endpoint(),
-            "--region",
-            "us-east-1",
-            "--progress",
-            "never",
-        ])
+        .args(["--endpoint-url", &endpoint(), "--region", "us-east-1"])
         .args(args)
         .output()
         .expect("run dynamate-sweep");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stdout}{stderr}");
+    (stdout, stderr)
 }
 
 #[tokio::test]
@@ -128,7 +119,8 @@ async fn dry_run_then_delete() {
         "--grace",
         "0",
     ];
-    let report = sweep(&target);
+    let (report, progress) = sweep(&[&target[..], &["--progress", "never"]].concat());
+    assert_eq!(progress, "");
     assert!(report.contains("2 objects scanned"), "{report}");
     assert!(
         report.contains("1 referenced") && report.contains("1 unreferenced (6 bytes)"),
@@ -136,7 +128,13 @@ async fn dry_run_then_delete() {
     );
     assert!(report.contains("dry run: nothing deleted"), "{report}");
 
-    let report = sweep(&[&target[..], &["--delete"]].concat());
+    // Not a terminal: `always` gives plain progress lines.
+    let (report, progress) = sweep(&[&target[..], &["--delete", "--progress", "always"]].concat());
+    assert!(progress.contains("sweep: listed 2 objects"), "{progress}");
+    assert!(
+        progress.contains("sweep: deleting up to 1 objects"),
+        "{progress}"
+    );
     assert!(report.contains("1 deleted (6 bytes freed)"), "{report}");
     let left = client
         .s3()

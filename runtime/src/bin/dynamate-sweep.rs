@@ -53,11 +53,11 @@ struct Args {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ProgressArg {
-    /// Only when stderr is a terminal.
+    /// A progress bar when stderr is a terminal, nothing otherwise.
     Auto,
-    /// Always.
+    /// A progress bar on a terminal, plain progress lines otherwise (for logs).
     Always,
-    /// Never.
+    /// Nothing.
     Never,
 }
 

@@ -33,6 +33,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -99,15 +100,15 @@ impl SweepTarget {
     }
 }
 
-/// When to draw a progress display on stderr.
+/// When to show progress on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Progress {
-    /// Only when stderr is a terminal.
+    /// A progress bar when stderr is a terminal, nothing otherwise.
     #[default]
     Auto,
-    /// Always.
+    /// A progress bar on a terminal, plain progress lines otherwise (for logs).
     Always,
-    /// Never.
+    /// Nothing.
     Never,
 }
 
@@ -192,7 +193,7 @@ pub async fn sweep(
 ) -> Result<SweepReport, OffloadError> {
     let plan = SweepPlan::new(client, target, options).await?;
     if options.dry_run {
-        Ok(plan.report)
+        Ok(plan.into_report())
     } else {
         plan.execute(client).await
     }
@@ -223,7 +224,7 @@ pub struct SweepPlan {
     cutoff: Cutoff,
     candidates: Vec<Candidate>,
     report: SweepReport,
-    progress: ProgressBar,
+    progress: Meter,
 }
 
 impl SweepPlan {
@@ -234,7 +235,7 @@ impl SweepPlan {
         options: SweepOptions,
     ) -> Result<SweepPlan, OffloadError> {
         let cutoff = Cutoff::new(options.grace);
-        let progress = progress_bar(options.progress);
+        let progress = Meter::new(options.progress);
         let listed = list_objects(client, target, &progress).await?;
         let references = scan_references(client, target, &progress).await?;
         let mut report = SweepReport {
@@ -259,7 +260,7 @@ impl SweepPlan {
                 candidates.push(object.candidate);
             }
         }
-        progress.set_message(format!("{} unreferenced objects", candidates.len()));
+        progress.say(format!("{} unreferenced objects", candidates.len()));
         Ok(SweepPlan {
             cutoff,
             candidates,
@@ -273,6 +274,12 @@ impl SweepPlan {
         &self.candidates
     }
 
+    /// What a dry run reports: the candidates found, nothing deleted.
+    pub fn into_report(self) -> SweepReport {
+        self.progress.finish();
+        self.report
+    }
+
     /// Step 4: re-checks and deletes each candidate.
     pub async fn execute(self, client: &Client) -> Result<SweepReport, OffloadError> {
         let SweepPlan {
@@ -282,14 +289,11 @@ impl SweepPlan {
             progress,
         } = self;
         report.dry_run = false;
-        progress.set_length(candidates.len() as u64);
-        progress.set_position(0);
-        progress.set_style(bar_style());
-        progress.set_message("deleting");
+        progress.start_deleting(candidates.len() as u64);
         let outcomes: Vec<Deletion> = stream::iter(&candidates)
             .map(|candidate| async {
                 let outcome = delete_if_old(client.s3(), cutoff, candidate).await;
-                progress.inc(1);
+                progress.deleted_one();
                 outcome.map_err(|source| OffloadError::Sweep {
                     location: format!("s3://{}/{}", candidate.bucket, candidate.key),
                     step: "deleting an unreferenced object",
@@ -308,7 +312,7 @@ impl SweepPlan {
                 Deletion::Changed => report.changed += 1,
             }
         }
-        progress.finish_and_clear();
+        progress.finish();
         Ok(report)
     }
 }
@@ -347,7 +351,7 @@ struct Listed {
 async fn list_objects(
     client: &Client,
     target: &SweepTarget,
-    progress: &ProgressBar,
+    progress: &Meter,
 ) -> Result<Vec<Listed>, OffloadError> {
     let mut listed = Vec::new();
     for attribute in &target.attributes {
@@ -380,7 +384,7 @@ async fn list_objects(
                         })
                     }),
             );
-            progress.set_message(format!("listed {} objects", listed.len()));
+            progress.say(format!("listed {} objects", listed.len()));
         }
     }
     Ok(listed)
@@ -395,7 +399,7 @@ struct References {
 async fn scan_references(
     client: &Client,
     target: &SweepTarget,
-    progress: &ProgressBar,
+    progress: &Meter,
 ) -> Result<References, OffloadError> {
     let mut references = References {
         items: 0,
@@ -430,7 +434,7 @@ async fn scan_references(
                 .map(|p| (p.bucket, p.key)),
         );
         if references.items.is_multiple_of(1000) {
-            progress.set_message(format!("scanned {} items", references.items));
+            progress.say(format!("scanned {} items", references.items));
         }
     }
     Ok(references)
@@ -481,21 +485,71 @@ async fn delete_if_old(
     Ok(Deletion::Deleted(size))
 }
 
-fn progress_bar(progress: Progress) -> ProgressBar {
-    let visible = match progress {
-        Progress::Auto => std::io::stderr().is_terminal(),
-        Progress::Always => true,
-        Progress::Never => false,
-    };
-    if !visible {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
+/// Progress shown on stderr: a bar, plain lines, or nothing.
+#[derive(Debug)]
+enum Meter {
+    Bar(ProgressBar),
+    Lines(AtomicU64),
+    Hidden,
 }
 
-fn bar_style() -> ProgressStyle {
-    ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} ({eta})")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
+impl Meter {
+    /// Deletions between two progress lines.
+    const LINE_EVERY: u64 = 1000;
+
+    fn new(progress: Progress) -> Self {
+        let terminal = std::io::stderr().is_terminal();
+        match progress {
+            Progress::Auto | Progress::Always if terminal => {
+                let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+                    .with_style(ProgressStyle::default_spinner());
+                bar.enable_steady_tick(Duration::from_millis(200));
+                Meter::Bar(bar)
+            }
+            Progress::Always => Meter::Lines(AtomicU64::new(0)),
+            Progress::Auto | Progress::Never => Meter::Hidden,
+        }
+    }
+
+    fn say(&self, message: String) {
+        match self {
+            Meter::Bar(bar) => bar.set_message(message),
+            Meter::Lines(_) => eprintln!("sweep: {message}"),
+            Meter::Hidden => {}
+        }
+    }
+
+    fn start_deleting(&self, total: u64) {
+        match self {
+            Meter::Bar(bar) => {
+                bar.set_length(total);
+                bar.set_position(0);
+                bar.set_style(
+                    ProgressStyle::with_template("deleting {wide_bar} {pos}/{len} ({eta})")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+            }
+            Meter::Lines(_) => eprintln!("sweep: deleting up to {total} objects"),
+            Meter::Hidden => {}
+        }
+    }
+
+    fn deleted_one(&self) {
+        match self {
+            Meter::Bar(bar) => bar.inc(1),
+            Meter::Lines(done) => {
+                let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if done.is_multiple_of(Self::LINE_EVERY) {
+                    eprintln!("sweep: {done} objects checked for deletion");
+                }
+            }
+            Meter::Hidden => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Meter::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
 }
