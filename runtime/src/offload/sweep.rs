@@ -553,3 +553,32 @@ impl Meter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cutoff;
+    use aws_smithy_types::DateTime;
+
+    #[test]
+    fn old_means_older_than_the_cutoff_even_with_truncated_seconds() {
+        let cutoff = Cutoff { seconds: 1_000 };
+        // Reported 999: modified in [999, 1000), before the cutoff.
+        assert!(cutoff.is_old(Some(DateTime::from_secs(999))));
+        // Reported 1000: maybe 1000.9, after the cutoff.
+        assert!(!cutoff.is_old(Some(DateTime::from_secs(1_000))));
+        assert!(!cutoff.is_old(Some(DateTime::from_secs(1_001))));
+        assert!(!cutoff.is_old(None));
+    }
+
+    #[test]
+    fn a_zero_grace_period_cuts_at_now() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let cutoff = Cutoff::new(std::time::Duration::ZERO);
+        assert!((now..=now + 1).contains(&cutoff.seconds));
+        let day = Cutoff::new(std::time::Duration::from_secs(86_400));
+        assert!((cutoff.seconds - day.seconds - 86_400).abs() <= 1);
+    }
+}
