@@ -21,7 +21,7 @@
 //!   another writer creates the same key) means the value was stored before (deduplication). The
 //!   object is then *refreshed*: copied onto itself (`CopyObject`, metadata `REPLACE`), which sets
 //!   its `LastModified` to now. This second request is what makes deduplication safe against a
-//!   concurrent [sweep](sweep): see "Race safety" below. If the refresh finds the object gone
+//!   concurrent [`sweep`]: see "Race safety" below. If the refresh finds the object gone
 //!   (a sweep deleted it in between), the value is uploaded again.
 //! - An unchanged value costs nothing: [`Client::encode_item_replacing`] skips the objects the
 //!   stored item already points at (the caller must condition its write on that stored item, for
@@ -43,7 +43,7 @@
 //!   pointer in the item, so nothing is fetched;
 //! - read them but pass [`Offloaded::Skip`] to [`Client::decode_item_with`]: pointers are dropped
 //!   unfetched. An optional offloaded field then reads as `None`; a required one fails with
-//!   [`TransformError::NotFetched`](crate::transform::TransformError::NotFetched) naming its URI
+//!   [`TransformError::NotFetched`] naming its URI
 //!   (a model cannot hold a value it does not have). Operations expose this as a read option;
 //!   [`Offloaded::Fetch`] is the default.
 //!
