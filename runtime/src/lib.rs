@@ -28,11 +28,9 @@ pub use error::{CodecError, DecodeError, EncodeError, Error};
 pub use model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};
 pub use transform::Transforms;
 
-/// Includes the models that `dynamate_codegen::Builder` generated into `OUT_DIR`.
-///
-/// ```ignore
-/// dynamate::include_models!();
-/// ```
+/// Includes the models that `dynamate_codegen::Builder` generated into `OUT_DIR`: write
+/// `dynamate::include_models!();` at the place in your crate where the models should live (it
+/// only compiles in a crate whose build script ran the builder; see `build.rs-template/`).
 #[macro_export]
 macro_rules! include_models {
     () => {
