@@ -9,7 +9,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
 use crate::error::Error;
-use crate::model::{Item, ItemReader, ItemWriter, Model};
+use crate::model::{Item, ItemReader, Model};
 use crate::transform::Transforms;
 
 /// Entry point of every operation: wraps the AWS SDK's DynamoDB and S3 clients.
@@ -79,9 +79,7 @@ impl Client {
     /// Converts a model to the item to write, uploading its offloaded attributes first (so the
     /// item never points at a missing object). Every write operation goes through here.
     pub async fn encode_item<M: Model>(&self, model: &M) -> Result<Item, Error> {
-        let mut writer = ItemWriter::new(M::SCHEMA, self.transforms());
-        model.write_item(&mut writer)?;
-        let (item, uploads) = writer.into_parts();
+        let (item, uploads) = self.encode_parts(model)?;
         crate::offload::upload(self, uploads).await?;
         Ok(item)
     }
@@ -215,6 +213,17 @@ impl ClientBuilder {
             .force_path_style(config.endpoint_url().is_some())
             .build();
         let s3 = aws_sdk_s3::Client::from_conf(s3_config);
+        self.wrap(dynamodb, s3)
+    }
+
+    /// A client around SDK clients the application already has, with this builder's table
+    /// prefix, suffix and transforms (endpoint, region, retry and timeout settings are the SDK
+    /// clients' own).
+    pub fn build_from_clients(
+        self,
+        dynamodb: aws_sdk_dynamodb::Client,
+        s3: aws_sdk_s3::Client,
+    ) -> Client {
         self.wrap(dynamodb, s3)
     }
 

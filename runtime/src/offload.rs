@@ -1,39 +1,372 @@
 //! S3 offload of large attributes: create-only uploads of content-addressed objects before the
 //! item is written, verified fetches on read, and a sweep of unreferenced objects.
+//!
+//! # Stored form
+//!
+//! An offloaded value is stored in S3 under `{prefix}/{table}/{attribute}/{sha256}` (the SHA-256
+//! of the stored, i.e. compressed and/or encrypted, bytes, in lowercase hex), so identical values
+//! share one object. The item holds an `M` pointer `{ s3: "s3://bucket/key", size: N, sha256: S }`
+//! (see [`crate::transform`]); values under an attribute's offload threshold stay inline as `B`.
+//!
+//! # Writes ([`upload`])
+//!
+//! [`Client::encode_item`] uploads first and returns the item only when every object exists, so an
+//! item never points at a missing object; if an upload fails the caller gets
+//! [`OffloadError::Upload`] and must not (and, through the client, cannot) write the item.
+//!
+//! - A new value costs exactly one request: `PutObject` with `If-None-Match: *`. Objects larger
+//!   than [`MULTIPART_THRESHOLD`] go through a multipart upload of [`PART_SIZE`] parts, equally
+//!   create-only (`CompleteMultipartUpload` with `If-None-Match: *`), aborted on failure.
+//! - "Already exists" (HTTP 412 `PreconditionFailed`, or 409 `ConditionalRequestConflict` while
+//!   another writer creates the same key) means the value was stored before (deduplication). The
+//!   object is then *refreshed*: copied onto itself (`CopyObject`, metadata `REPLACE`), which sets
+//!   its `LastModified` to now. This second request is what makes deduplication safe against a
+//!   concurrent [`sweep`]: see "Race safety" below. If the refresh finds the object gone
+//!   (a sweep deleted it in between), the value is uploaded again.
+//! - An unchanged value costs nothing: [`Client::encode_item_replacing`] skips the objects the
+//!   stored item already points at (the caller must condition its write on that stored item, for
+//!   example with the version attribute, so the reference is never interrupted).
+//! - All objects of an item, and of several items ([`Client::encode_items`]), upload concurrently,
+//!   at most [`MAX_CONCURRENT_REQUESTS`] at a time.
+//! - Updates write a new pointer (a new value gets its own object); deletes remove the item only.
+//!   Objects are never deleted inline, because another item may share them: the sweep removes them.
+//!
+//! # Reads ([`fetch`])
+//!
+//! [`Client::decode_item`] fetches every pointer of the item concurrently, checks size and SHA-256
+//! and puts the bytes in place of the pointer before decoding. A missing object is
+//! [`OffloadError::Missing`], a different one [`OffloadError::Corrupted`]; both name the table, the
+//! item's primary key, the attribute and the URI.
+//!
+//! Reads that do not need the offloaded values skip S3 in one of two ways:
+//! - leave the attributes out of the request (a `ProjectionExpression` without them): there is no
+//!   pointer in the item, so nothing is fetched;
+//! - read them but pass [`Offloaded::Skip`] to [`Client::decode_item_with`]: pointers are dropped
+//!   unfetched. An optional offloaded field then reads as `None`; a required one fails with
+//!   [`TransformError::NotFetched`] naming its URI
+//!   (a model cannot hold a value it does not have). Operations expose this as a read option;
+//!   [`Offloaded::Fetch`] is the default.
+//!
+//! # Race safety of deduplication and sweep
+//!
+//! The sweep deletes an object only if (1) its `LastModified` is older than the grace period when
+//! the sweep starts, (2) no item of a strongly consistent scan, started after the listing,
+//! references it, and (3) a `HeadObject` right before the delete still shows it older than the
+//! grace period (in a versioned bucket the delete then names the version seen by that `HeadObject`).
+//!
+//! Assumption (needed by any grace-period collector): a save writes its item within the grace
+//! period after its S3 request. Then every object a save relies on has `LastModified` at or after
+//! that request: a created object trivially, a deduplicated one because of the refresh. So an item
+//! written after the scan started points at an object that is "young" from the save's S3 request
+//! on, and the re-check (3) sees it young unless the refresh lands between that `HeadObject` and
+//! the `DeleteObject` of the same object. In a versioned bucket even that cannot lose data: the
+//! refresh made a new version and the delete removes only the old one. S3 has no delete
+//! conditional on `LastModified` for general-purpose buckets, so in an unversioned bucket this
+//! one-round-trip window remains; enable versioning (with a lifecycle rule expiring noncurrent
+//! versions) to close it. Items written before the scan started are seen by the scan.
+//!
+//! One bucket prefix must belong to one table: object keys use the table name declared in the
+//! schema, not the run-time table prefix of [`Client`], so environments that share a bucket need
+//! distinct buckets or prefixes ([`crate::Transforms::with_bucket_override`],
+//! [`crate::Transforms::with_prefix_override`]) for the sweep to be correct.
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::client::Client;
-use crate::model::{Item, TableSchema};
-use crate::transform::PendingUpload;
+use crate::error::{CodecError, DecodeError, Error};
+use crate::model::{Item, ItemReader, ItemWriter, Model, TableSchema};
+use crate::transform::{PendingUpload, Pointer, TransformError};
 
-/// Uploading or fetching an offloaded value failed.
+mod fetch;
+pub mod sweep;
+mod upload;
+
+pub use fetch::{fetch, fetch_with_concurrency};
+pub use upload::{MULTIPART_THRESHOLD, PART_SIZE, upload, upload_many, upload_with_concurrency};
+
+/// Concurrent S3 requests of one upload or fetch call (and of the sweep's deletions).
+pub const MAX_CONCURRENT_REQUESTS: usize = 16;
+
+/// The content type of every object (moto stores an empty body for a missing one, which the SDK
+/// would send as `application/x-www-form-urlencoded`).
+const CONTENT_TYPE: &str = "application/octet-stream";
+
+/// Any error, as the cause of an [`OffloadError`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Uploading, fetching or sweeping offloaded values failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OffloadError {
-    /// This runtime version cannot offload yet.
+    /// An object could not be uploaded; the item was not written.
     #[error(
-        "S3 offload of attribute `{attribute}` is not supported by this version of the dynamate runtime yet"
+        "cannot upload attribute `{attribute}` of table `{table}` to {uri}, so the item was not \
+         written: {}. Check that the bucket exists (or override it with \
+         `Transforms::with_bucket_override`) and that the credentials allow s3:PutObject",
+        context(.source)
     )]
-    Unsupported {
-        /// The attribute.
-        attribute: String,
+    Upload {
+        /// Table name as declared in the schema.
+        table: &'static str,
+        /// Attribute.
+        attribute: &'static str,
+        /// `s3://bucket/key` of the object.
+        uri: String,
+        /// The S3 error.
+        source: BoxError,
+    },
+    /// An item points at an object that does not exist.
+    #[error(
+        "cannot read attribute `{attribute}` of item {item} in table `{table}`: {uri} does not \
+         exist. dynamate never deletes a referenced object, so it was deleted by something else \
+         (or the item was written without dynamate); restore it or rewrite the attribute"
+    )]
+    Missing {
+        /// Table name as declared in the schema.
+        table: &'static str,
+        /// The item's primary key, such as `url = "https://example.com"`.
+        item: String,
+        /// Attribute.
+        attribute: &'static str,
+        /// `s3://bucket/key` of the object.
+        uri: String,
+    },
+    /// An object's content does not match the pointer's size and SHA-256.
+    #[error("{0}")]
+    Corrupted(Box<Corruption>),
+    /// An object could not be fetched.
+    #[error(
+        "cannot fetch attribute `{attribute}` of item {item} in table `{table}` from {uri}: {}. \
+         Check the endpoint and that the credentials allow s3:GetObject",
+        context(.source)
+    )]
+    Fetch {
+        /// Table name as declared in the schema.
+        table: &'static str,
+        /// The item's primary key.
+        item: String,
+        /// Attribute.
+        attribute: &'static str,
+        /// `s3://bucket/key` of the object.
+        uri: String,
+        /// The S3 error.
+        source: BoxError,
+    },
+    /// The stored pointer is malformed.
+    #[error("cannot read attribute `{attribute}` of item {item} in table `{table}`: {source}")]
+    BadPointer {
+        /// Table name as declared in the schema.
+        table: &'static str,
+        /// The item's primary key.
+        item: String,
+        /// Attribute.
+        attribute: &'static str,
+        /// What is wrong with the pointer.
+        source: TransformError,
+    },
+    /// A sweep step failed; nothing after it ran.
+    #[error("sweep of {location} failed while {step}: {}", context(.source))]
+    Sweep {
+        /// The table or `s3://bucket/prefix` being worked on.
+        location: String,
+        /// What the sweep was doing, such as `listing objects`.
+        step: &'static str,
+        /// The underlying error.
+        source: BoxError,
     },
 }
 
-/// Uploads every pending object (create-only); the item may be written only after this succeeds.
-pub async fn upload(_client: &Client, uploads: Vec<PendingUpload>) -> Result<(), OffloadError> {
-    match uploads.first() {
-        None => Ok(()),
-        Some(upload) => Err(OffloadError::Unsupported {
-            attribute: upload.attribute.to_string(),
-        }),
+/// What [`OffloadError::Corrupted`] found (boxed, so that every `Result` carrying the error stays
+/// small).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot read attribute `{attribute}` of item {item} in table `{table}`: {uri} is corrupted: \
+     the item expects {expected_size} bytes with SHA-256 {expected_sha256}, the object has \
+     {actual_size} bytes{}. It was changed outside dynamate; restore it or rewrite the attribute",
+    actual_sha256.as_ref().map(|sha| format!(" with SHA-256 {sha}")).unwrap_or_default()
+)]
+pub struct Corruption {
+    /// Table name as declared in the schema.
+    pub table: &'static str,
+    /// The item's primary key.
+    pub item: String,
+    /// Attribute.
+    pub attribute: &'static str,
+    /// `s3://bucket/key` of the object.
+    pub uri: String,
+    /// Size recorded in the pointer.
+    pub expected_size: u64,
+    /// SHA-256 recorded in the pointer.
+    pub expected_sha256: String,
+    /// Size of the object.
+    pub actual_size: u64,
+    /// SHA-256 of the object (not computed when the size already differs).
+    pub actual_sha256: Option<String>,
+}
+
+/// The error with its chain of causes, such as `service error: NoSuchBucket: The specified bucket
+/// does not exist` (the SDK's own `Display` says only "service error").
+fn context(error: &BoxError) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The HTTP status of a failed SDK request, if a response arrived.
+fn http_status<E>(error: &SdkError<E, HttpResponse>) -> Option<u16> {
+    error
+        .raw_response()
+        .map(|response| response.status().as_u16())
+}
+
+/// What a read does with offloaded attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Offloaded {
+    /// Fetch and verify every offloaded value the item points at (the default).
+    #[default]
+    Fetch,
+    /// Do not touch S3: optional offloaded fields read as `None`, required ones fail with
+    /// [`TransformError::NotFetched`].
+    Skip,
+}
+
+/// The offloaded attributes of `item` that hold a pointer (not an inline value), in schema order.
+fn stored_pointers(
+    schema: &'static TableSchema,
+    item: &Item,
+) -> Result<Vec<(&'static str, Pointer)>, OffloadError> {
+    let offloaded = schema
+        .fields
+        .iter()
+        .filter(|field| field.transform.offload.is_some());
+    let mut pointers = Vec::new();
+    for field in offloaded {
+        match item.get(field.name).and_then(Pointer::from_stored) {
+            None => {}
+            Some(Ok(pointer)) => pointers.push((field.name, pointer)),
+            Some(Err(source)) => {
+                return Err(OffloadError::BadPointer {
+                    table: schema.table_name,
+                    item: describe_key(schema, item),
+                    attribute: field.name,
+                    source,
+                });
+            }
+        }
+    }
+    Ok(pointers)
+}
+
+/// The item's primary key for messages: `url = "https://example.com"`.
+fn describe_key(schema: &TableSchema, item: &Item) -> String {
+    let names = std::iter::once(schema.key.hash.name).chain(schema.key.range.map(|r| r.name));
+    names
+        .map(|name| match item.get(name) {
+            Some(AttributeValue::S(s)) => format!("{name} = {s:?}"),
+            Some(AttributeValue::N(n)) => format!("{name} = {n}"),
+            Some(AttributeValue::B(b)) => format!("{name} = <{} bytes>", b.as_ref().len()),
+            Some(_) | None => format!("{name} = <missing>"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Client {
+    /// Like [`Client::encode_item`] for an item that replaces `stored` (the item as it is in the
+    /// table): values `stored` already points at are not uploaded again, so an unchanged value
+    /// costs no S3 request.
+    ///
+    /// Condition the write on `stored` (the version attribute, or a condition on the old
+    /// pointers): the skipped objects are safe from the sweep only because the item keeps
+    /// referencing them without interruption.
+    pub async fn encode_item_replacing<M: Model>(
+        &self,
+        model: &M,
+        stored: &Item,
+    ) -> Result<Item, Error> {
+        let (item, mut uploads) = self.encode_parts(model)?;
+        let unchanged = stored_pointers(M::SCHEMA, stored)?;
+        uploads.retain(|upload| {
+            !unchanged.iter().any(|(attribute, pointer)| {
+                *attribute == upload.attribute
+                    && pointer.bucket == upload.bucket
+                    && pointer.key == upload.key
+            })
+        });
+        upload(self, uploads).await?;
+        Ok(item)
+    }
+
+    /// Converts several models to items, uploading the offloaded attributes of all of them
+    /// concurrently first (for batch writes and transactions).
+    pub async fn encode_items<M: Model>(&self, models: &[M]) -> Result<Vec<Item>, Error> {
+        let mut items = Vec::with_capacity(models.len());
+        let mut uploads = Vec::new();
+        for model in models {
+            let (item, pending) = self.encode_parts(model)?;
+            items.push(item);
+            uploads.push(pending);
+        }
+        upload_many(self, uploads).await?;
+        Ok(items)
+    }
+
+    /// Converts an item read from DynamoDB to a model; with [`Offloaded::Skip`] no S3 request
+    /// is made (see the [module docs](self) for what skipped fields read as).
+    pub async fn decode_item_with<M: Model>(
+        &self,
+        mut item: Item,
+        offloaded: Offloaded,
+    ) -> Result<M, Error> {
+        match offloaded {
+            Offloaded::Fetch => self.decode_item(item).await,
+            Offloaded::Skip => {
+                let skipped = stored_pointers(M::SCHEMA, &item)?;
+                for (attribute, _) in &skipped {
+                    item.remove(*attribute);
+                }
+                let reader = &mut ItemReader::new(M::SCHEMA, item, self.transforms());
+                M::read_item(reader).map_err(|error| not_fetched(error, &skipped).into())
+            }
+        }
+    }
+
+    /// The item and the objects to upload before writing it.
+    pub(crate) fn encode_parts<M: Model>(
+        &self,
+        model: &M,
+    ) -> Result<(Item, Vec<PendingUpload>), Error> {
+        let mut writer = ItemWriter::new(M::SCHEMA, self.transforms());
+        model.write_item(&mut writer)?;
+        Ok(writer.into_parts())
     }
 }
 
-/// Replaces the S3 pointers of `item` by the verified object bytes, so the item decodes.
-pub async fn fetch(
-    _client: &Client,
-    _schema: &'static TableSchema,
-    _item: &mut Item,
-) -> Result<(), OffloadError> {
-    Ok(())
+/// A required attribute that was skipped reads as missing; say that it was not fetched instead.
+fn not_fetched(error: DecodeError, skipped: &[(&'static str, Pointer)]) -> DecodeError {
+    let pointer = skipped
+        .iter()
+        .find(|(attribute, _)| *attribute == error.attribute);
+    match (pointer, &error.cause) {
+        (Some((_, pointer)), CodecError::Missing) => DecodeError {
+            cause: CodecError::Transform(TransformError::NotFetched { uri: pointer.uri() }),
+            ..error
+        },
+        _ => error,
+    }
+}
+
+/// Replaces one pointer of `item` by the fetched bytes.
+fn put_bytes(item: &mut Item, attribute: &str, bytes: Vec<u8>) {
+    item.insert(attribute.to_string(), AttributeValue::B(Blob::new(bytes)));
 }

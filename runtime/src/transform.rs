@@ -129,6 +129,8 @@ pub enum Encoded {
 /// An S3 object that must exist before the item pointing at it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingUpload {
+    /// DynamoDB table name as declared in the schema (the one in the object key).
+    pub table: &'static str,
     /// Attribute the object belongs to.
     pub attribute: &'static str,
     /// Bucket (after run-time overrides).
@@ -220,6 +222,16 @@ impl Pointer {
     }
 }
 
+/// The key prefix of one attribute's objects: `{prefix}/{table}/{attribute}/` (without the
+/// leading `{prefix}/` when the prefix is empty). Object keys append the SHA-256 in hex.
+pub fn object_prefix(prefix: &str, table: &str, attribute: &str) -> String {
+    if prefix.is_empty() {
+        format!("{table}/{attribute}/")
+    } else {
+        format!("{prefix}/{table}/{attribute}/")
+    }
+}
+
 /// Lowercase hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -245,6 +257,7 @@ pub struct Transforms {
     keyring: Option<Arc<Keyring>>,
     max_decompressed_len: usize,
     bucket_overrides: BTreeMap<String, String>,
+    prefix_overrides: BTreeMap<String, String>,
 }
 
 impl Default for Transforms {
@@ -263,6 +276,7 @@ impl Transforms {
             keyring: None,
             max_decompressed_len: compress::DEFAULT_MAX_DECOMPRESSED_LEN,
             bucket_overrides: BTreeMap::new(),
+            prefix_overrides: BTreeMap::new(),
         }
     }
 
@@ -296,6 +310,25 @@ impl Transforms {
     ) -> Self {
         self.bucket_overrides.insert(declared.into(), actual.into());
         self
+    }
+
+    /// Offloads under key prefix `actual` wherever a schema declares prefix `declared` (per
+    /// environment: environments sharing a bucket then keep their objects, and their sweeps,
+    /// apart).
+    pub fn with_prefix_override(
+        mut self,
+        declared: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        self.prefix_overrides.insert(declared.into(), actual.into());
+        self
+    }
+
+    /// The key prefix objects of `offload` go under, after overrides.
+    pub fn prefix_for<'a>(&'a self, offload: &'a Offload) -> &'a str {
+        self.prefix_overrides
+            .get(offload.prefix)
+            .map_or(offload.prefix, String::as_str)
     }
 
     /// The bucket objects of `offload` go to, after overrides.
@@ -342,15 +375,12 @@ impl Transforms {
         bytes: Vec<u8>,
     ) -> Encoded {
         let sha256 = sha256_hex(&bytes);
-        let prefix = if offload.prefix.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", offload.prefix)
-        };
+        let prefix = object_prefix(self.prefix_for(offload), schema.table_name, field.name);
         let upload = PendingUpload {
+            table: schema.table_name,
             attribute: field.name,
             bucket: self.bucket_for(offload).to_string(),
-            key: format!("{prefix}{}/{}/{sha256}", schema.table_name, field.name),
+            key: format!("{prefix}{sha256}"),
             sha256,
             bytes,
         };

@@ -14,7 +14,7 @@ use dynamate_tests::{Enrich, EnrichInput, EnrichStatus};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use tracker_common::{Boom, setup_with_retries};
+use tracker_common::{Boom, setup_serialized};
 
 const TASKS: usize = 200;
 const WORKERS: u64 = 8;
@@ -200,7 +200,9 @@ async fn worker(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn workers_with_failures_and_crashes_finish_every_task() {
-    let client = setup_with_retries().await;
+    let client = setup_serialized().await;
+    // The table has no per-test prefix (see `setup_serialized`): start from no Enrich tasks.
+    Enrich::delete_all(&client).await.unwrap();
     for i in 0..TASKS {
         let data = EnrichInput {
             document_id: format!("doc-{i}"),

@@ -1,0 +1,159 @@
+//! `dynamate-sweep`: removes the S3 objects of offloaded attributes that no item of the table
+//! references any more and that are older than a grace period. Dry-run unless `--delete`.
+//!
+//! ```text
+//! dynamate-sweep --table prod-urls --declared-table urls --bucket my-bucket --prefix dynamate \
+//!     --attribute html --attribute content --grace 24h            # report only
+//! dynamate-sweep ... --delete                                      # delete
+//! ```
+//!
+//! The AWS configuration (credentials, region, `AWS_ENDPOINT_URL`) comes from the environment.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use dynamate::offload::sweep::{OffloadedAttribute, Progress, SweepOptions, SweepTarget, sweep};
+
+/// Removes S3 objects of offloaded attributes that no item references (dry run unless --delete).
+#[derive(Debug, Parser)]
+#[command(name = "dynamate-sweep", version)]
+struct Args {
+    /// DynamoDB table to scan for references (with any per-environment prefix or suffix).
+    #[arg(long)]
+    table: String,
+    /// Table name as declared in the schema, the one in object keys (default: --table).
+    #[arg(long)]
+    declared_table: Option<String>,
+    /// Bucket holding the objects (after any run-time override).
+    #[arg(long)]
+    bucket: String,
+    /// Key prefix from the schema's `s3.prefix` (may be empty).
+    #[arg(long, default_value = "")]
+    prefix: String,
+    /// An offloaded attribute; repeat for each one.
+    #[arg(long = "attribute", required = true)]
+    attributes: Vec<String>,
+    /// Keep unreferenced objects younger than this: a number with s, m, h or d.
+    #[arg(long, default_value = "24h", value_parser = parse_duration)]
+    grace: Duration,
+    /// Delete the unreferenced objects (without it, only report them).
+    #[arg(long)]
+    delete: bool,
+    /// Progress display on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    progress: ProgressArg,
+    /// Send requests to this endpoint (a local server) instead of AWS.
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// AWS region (default: from the environment).
+    #[arg(long)]
+    region: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ProgressArg {
+    /// A progress bar when stderr is a terminal, nothing otherwise.
+    Auto,
+    /// A progress bar on a terminal, plain progress lines otherwise (for logs).
+    Always,
+    /// Nothing.
+    Never,
+}
+
+impl From<ProgressArg> for Progress {
+    fn from(value: ProgressArg) -> Self {
+        match value {
+            ProgressArg::Auto => Progress::Auto,
+            ProgressArg::Always => Progress::Always,
+            ProgressArg::Never => Progress::Never,
+        }
+    }
+}
+
+/// `90s`, `30m`, `24h`, `7d` (or `0`).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 90s, 30m, 24h or 7d"))?;
+    let seconds = match unit {
+        "" if value == 0 => 0,
+        "s" => value,
+        "m" => value * 60,
+        "h" => value * 3600,
+        "d" => value * 86_400,
+        _ => {
+            return Err(format!(
+                "`{text}`: give the unit: s, m, h or d (such as 24h)"
+            ));
+        }
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let mut builder = dynamate::Client::builder();
+    if let Some(url) = &args.endpoint_url {
+        builder = builder.endpoint_url(url);
+    }
+    if let Some(region) = &args.region {
+        builder = builder.region(region);
+    }
+    let client = builder.build().await;
+    let target = SweepTarget {
+        declared_table: args.declared_table.unwrap_or_else(|| args.table.clone()),
+        table: args.table,
+        attributes: args
+            .attributes
+            .into_iter()
+            .map(|name| OffloadedAttribute {
+                name,
+                bucket: args.bucket.clone(),
+                prefix: args.prefix.clone(),
+            })
+            .collect(),
+    };
+    let options = SweepOptions {
+        grace: args.grace,
+        dry_run: !args.delete,
+        progress: args.progress.into(),
+    };
+    match sweep(&client, &target, options).await {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("dynamate-sweep: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("3w").is_err());
+    }
+
+    #[test]
+    fn arguments() {
+        use clap::CommandFactory;
+        Args::command().debug_assert();
+    }
+}

@@ -1,0 +1,125 @@
+//! Verified fetches: every pointer of an item is fetched concurrently, and its bytes replace the
+//! pointer only if their size and SHA-256 match it.
+
+use futures::{StreamExt, TryStreamExt, stream};
+
+use super::{
+    Corruption, MAX_CONCURRENT_REQUESTS, OffloadError, describe_key, http_status, put_bytes,
+    stored_pointers,
+};
+use crate::client::Client;
+use crate::model::{Item, TableSchema};
+use crate::transform::{Pointer, sha256_hex};
+
+/// Replaces the S3 pointers of `item` by the verified object bytes, so the item decodes.
+pub async fn fetch(
+    client: &Client,
+    schema: &'static TableSchema,
+    item: &mut Item,
+) -> Result<(), OffloadError> {
+    fetch_with_concurrency(client, schema, item, MAX_CONCURRENT_REQUESTS).await
+}
+
+/// [`fetch`] with at most `limit` objects in flight (1 fetches one at a time).
+pub async fn fetch_with_concurrency(
+    client: &Client,
+    schema: &'static TableSchema,
+    item: &mut Item,
+    limit: usize,
+) -> Result<(), OffloadError> {
+    let pointers = stored_pointers(schema, item)?;
+    if pointers.is_empty() {
+        return Ok(());
+    }
+    let target = Target {
+        client,
+        table: schema.table_name,
+        item: describe_key(schema, item),
+    };
+    let fetched: Vec<_> = stream::iter(pointers)
+        .map(|(attribute, pointer)| target.get(attribute, pointer))
+        .buffer_unordered(limit.max(1))
+        .try_collect()
+        .await?;
+    for (attribute, bytes) in fetched {
+        put_bytes(item, attribute, bytes);
+    }
+    Ok(())
+}
+
+/// The item being fetched, for requests and error messages.
+struct Target<'a> {
+    client: &'a Client,
+    table: &'static str,
+    item: String,
+}
+
+impl Target<'_> {
+    async fn get(
+        &self,
+        attribute: &'static str,
+        pointer: Pointer,
+    ) -> Result<(&'static str, Vec<u8>), OffloadError> {
+        let fetch_error = |source| OffloadError::Fetch {
+            table: self.table,
+            item: self.item.clone(),
+            attribute,
+            uri: pointer.uri(),
+            source,
+        };
+        let result = self
+            .client
+            .s3()
+            .get_object()
+            .bucket(&pointer.bucket)
+            .key(&pointer.key)
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(error) if http_status(&error) == Some(404) => {
+                return Err(OffloadError::Missing {
+                    table: self.table,
+                    item: self.item.clone(),
+                    attribute,
+                    uri: pointer.uri(),
+                });
+            }
+            Err(error) => return Err(fetch_error(error.into())),
+        };
+        // Refuse an object larger than the pointer says before reading it into memory.
+        if let Some(length) = output.content_length.filter(|n| *n as u64 != pointer.size) {
+            return Err(self.corrupted(attribute, &pointer, length as u64, None));
+        }
+        let bytes = output
+            .body
+            .collect()
+            .await
+            .map_err(|error| fetch_error(error.into()))?
+            .to_vec();
+        let sha256 = sha256_hex(&bytes);
+        if bytes.len() as u64 != pointer.size || sha256 != pointer.sha256 {
+            return Err(self.corrupted(attribute, &pointer, bytes.len() as u64, Some(sha256)));
+        }
+        Ok((attribute, bytes))
+    }
+
+    fn corrupted(
+        &self,
+        attribute: &'static str,
+        pointer: &Pointer,
+        actual_size: u64,
+        actual_sha256: Option<String>,
+    ) -> OffloadError {
+        OffloadError::Corrupted(Box::new(Corruption {
+            table: self.table,
+            item: self.item.clone(),
+            attribute,
+            uri: pointer.uri(),
+            expected_size: pointer.size,
+            expected_sha256: pointer.sha256.clone(),
+            actual_size,
+            actual_sha256,
+        }))
+    }
+}
