@@ -477,6 +477,24 @@ impl Product {
         dynamate::codec::Num<i64>,
         dynamate::model::role::Value,
     > = dynamate::Attr::new(dynamate::Field::plain("rank"));
+    /// The global secondary index `by_category` of [`Product`], for typed queries and scans.
+    pub const BY_CATEGORY: dynamate::Index<
+        Product,
+        dynamate::codec::Str,
+        dynamate::codec::Num<dynamate::Decimal>,
+    > = dynamate::Index::new("by_category");
+    /// The local secondary index `by_rank` of [`Product`], for typed queries and scans.
+    pub const BY_RANK: dynamate::Index<
+        Product,
+        dynamate::codec::Str,
+        dynamate::codec::Num<i64>,
+    > = dynamate::Index::new("by_rank");
+    /// The global secondary index `by_release` of [`Product`], for typed queries and scans.
+    pub const BY_RELEASE: dynamate::Index<
+        Product,
+        dynamate::codec::Str,
+        dynamate::codec::DateTime,
+    > = dynamate::Index::new("by_release");
 }
 
 impl dynamate::Model for Product {
@@ -589,6 +607,12 @@ impl dynamate::Model for Product {
             Self::RANK.field(),
         ],
     };
+    fn version(&self) -> Option<u64> {
+        Some(self.version)
+    }
+    fn set_version(&mut self, version: u64) {
+        self.version = version;
+    }
     fn key(&self) -> ProductKey {
         ProductKey {
             tenant: self.tenant.clone(),
@@ -897,6 +921,12 @@ impl Order {
             }),
         },
     });
+    /// The global secondary index `by_customer` of [`Order`], for typed queries and scans.
+    pub const BY_CUSTOMER: dynamate::Index<
+        Order,
+        dynamate::codec::Opt<dynamate::codec::Str>,
+        dynamate::codec::Opt<dynamate::codec::DateTime>,
+    > = dynamate::Index::new("by_customer");
 }
 
 impl dynamate::Model for Order {

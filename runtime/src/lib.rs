@@ -9,21 +9,29 @@
 //! [`Transforms`] (which carries the keyring used for encrypted attributes).
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod client;
 pub mod codec;
 pub mod compress;
 pub mod crypto;
 pub mod decimal;
 pub mod error;
+pub mod expr;
+pub mod index;
 pub mod model;
 pub mod offload;
+pub mod ops;
 pub mod tracker;
+pub mod transact;
 pub mod transform;
 
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use client::{Client, ClientBuilder};
 pub use decimal::Decimal;
 pub use error::{CodecError, DecodeError, EncodeError, Error};
+pub use expr::{Condition, Update};
+pub use index::Index;
+pub use ops::{Cursor, ModelExt, Page};
 pub use model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};
 pub use transform::Transforms;
 

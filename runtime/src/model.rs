@@ -221,6 +221,16 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// This item's primary key.
     fn key(&self) -> Self::Key;
 
+    /// The optimistic-locking version this copy holds, for models with a `version` attribute
+    /// (generated); `None` otherwise.
+    fn version(&self) -> Option<u64> {
+        None
+    }
+
+    /// Sets the optimistic-locking version after a successful write (generated for models with
+    /// a `version` attribute; does nothing otherwise).
+    fn set_version(&mut self, _version: u64) {}
+
     /// Writes every attribute into `item` (generated).
     fn write_item(&self, item: &mut ItemWriter<'_>) -> Result<(), EncodeError>;
 
