@@ -379,7 +379,10 @@ impl<'a, M: Model> IntoFuture for BatchWriteRun<'a, M> {
 
 impl Client {
     /// Reads the items with `keys`, 100 per request, retrying unprocessed keys.
-    pub fn batch_get<M: Model>(&self, keys: impl IntoIterator<Item = M::Key>) -> BatchGet<'_, M> {
+    pub fn batch_get<K: ModelKey>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> BatchGet<'_, K::Model> {
         BatchGet {
             client: self,
             keys: keys.into_iter().collect(),

@@ -88,19 +88,29 @@ impl<'a> TransactWrite<'a> {
     }
 
     /// Applies `update` to the item with `key`.
-    pub fn update<M: Model>(self, key: &M::Key, update: Update<M>) -> Self {
+    pub fn update<K: ModelKey>(self, key: &K, update: Update<K::Model>) -> Self {
         self.update_with(key, update, None)
     }
 
     /// Applies `update` if `condition` holds.
-    pub fn update_if<M: Model>(self, key: &M::Key, update: Update<M>, condition: Condition<M>) -> Self {
+    pub fn update_if<K: ModelKey>(
+        self,
+        key: &K,
+        update: Update<K::Model>,
+        condition: Condition<K::Model>,
+    ) -> Self {
         self.update_with(key, update, Some(condition))
     }
 
-    fn update_with<M: Model>(self, key: &M::Key, update: Update<M>, condition: Option<Condition<M>>) -> Self {
+    fn update_with<K: ModelKey>(
+        self,
+        key: &K,
+        update: Update<K::Model>,
+        condition: Option<Condition<K::Model>>,
+    ) -> Self {
         let client = self.client;
         let key = key.clone();
-        self.push::<M>(Box::pin(async move {
+        self.push::<K::Model>(Box::pin(async move {
             let prepared = prepare_update(client, &key, update, condition).await?;
             let key = prepared.key.clone();
             let (names, values) = prepared.placeholders.into_maps();
@@ -121,29 +131,29 @@ impl<'a> TransactWrite<'a> {
     }
 
     /// Deletes the item with `key`.
-    pub fn delete<M: Model>(self, key: &M::Key) -> Self {
-        self.keyed::<M>(key, None, false)
+    pub fn delete<K: ModelKey>(self, key: &K) -> Self {
+        self.keyed(key, None, false)
     }
 
     /// Deletes the item with `key` if `condition` holds.
-    pub fn delete_if<M: Model>(self, key: &M::Key, condition: Condition<M>) -> Self {
+    pub fn delete_if<K: ModelKey>(self, key: &K, condition: Condition<K::Model>) -> Self {
         self.keyed(key, Some(condition), false)
     }
 
     /// Writes nothing to the item with `key`, but cancels the transaction unless `condition`
     /// holds for it.
-    pub fn check<M: Model>(self, key: &M::Key, condition: Condition<M>) -> Self {
+    pub fn check<K: ModelKey>(self, key: &K, condition: Condition<K::Model>) -> Self {
         self.keyed(key, Some(condition), true)
     }
 
     /// A delete or a condition check.
-    fn keyed<M: Model>(self, key: &M::Key, condition: Option<Condition<M>>, check: bool) -> Self {
+    fn keyed<K: ModelKey>(self, key: &K, condition: Option<Condition<K::Model>>, check: bool) -> Self {
         let client = self.client;
         let key = key.clone();
-        self.push::<M>(Box::pin(async move {
-            let table = client.table_name::<M>();
+        self.push::<K::Model>(Box::pin(async move {
+            let table = client.table_name::<K::Model>();
             let key = key.to_item()?;
-            let ctx = client.context::<M>(WRITE, &table);
+            let ctx = client.context::<K::Model>(WRITE, &table);
             let rendered = render_condition(&ctx, node(condition))?;
             let (names, values) = rendered.placeholders.into_maps();
             let action = if check {
@@ -263,8 +273,8 @@ impl std::fmt::Debug for TransactGet<'_> {
 
 impl<'a> TransactGet<'a> {
     /// Reads the item with `key`; its result is at the same position in [`TransactItems`].
-    pub fn get<M: Model>(mut self, key: &M::Key) -> Self {
-        let table = self.client.table_name::<M>();
+    pub fn get<K: ModelKey>(mut self, key: &K) -> Self {
+        let table = self.client.table_name::<K::Model>();
         self.gets.push(key.to_item().map(|k| (table, k)).map_err(Error::from));
         self
     }

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::operand::{Compare, Contains, Filterable, Operand, Prefix};
+use super::operand::{Compare, Contains, Filterable, IntoOperand, Operand, Prefix};
 use super::{Context, Placeholders};
 use crate::codec::Codec;
 use crate::error::Error;
@@ -274,11 +274,11 @@ impl<M> std::ops::BitOr for Condition<M> {
 type OperandOf<C> = <<C as Compare>::Operand as Codec>::Value;
 
 impl<M, C: Compare> Attr<M, C, role::Value> {
-    fn operand(&self, value: impl Into<OperandOf<C>>) -> Operand {
-        Operand::new::<C::Operand>(self.field(), &value.into())
+    fn operand(&self, value: impl IntoOperand<OperandOf<C>>) -> Operand {
+        Operand::new::<C::Operand>(self.field(), &value.into_operand())
     }
 
-    fn compare(&self, op: &'static str, value: impl Into<OperandOf<C>>) -> Condition<M> {
+    fn compare(&self, op: &'static str, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
         Condition::from_node(Node::Compare {
             op,
             operand: self.operand(value),
@@ -286,40 +286,40 @@ impl<M, C: Compare> Attr<M, C, role::Value> {
     }
 
     /// The attribute equals `value`.
-    pub fn eq(&self, value: impl Into<OperandOf<C>>) -> Condition<M> {
+    pub fn eq(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
         self.compare("=", value)
     }
 
     /// The attribute differs from `value` (or is absent).
-    pub fn ne(&self, value: impl Into<OperandOf<C>>) -> Condition<M> {
+    pub fn ne(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
         self.compare("<>", value)
     }
 
     /// The attribute is less than `value`.
-    pub fn lt(&self, value: impl Into<OperandOf<C>>) -> Condition<M> {
+    pub fn lt(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
         self.compare("<", value)
     }
 
     /// The attribute is at most `value`.
-    pub fn le(&self, value: impl Into<OperandOf<C>>) -> Condition<M> {
+    pub fn le(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
         self.compare("<=", value)
     }
 
     /// The attribute is greater than `value`.
-    pub fn gt(&self, value: impl Into<OperandOf<C>>) -> Condition<M> {
+    pub fn gt(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
         self.compare(">", value)
     }
 
     /// The attribute is at least `value`.
-    pub fn ge(&self, value: impl Into<OperandOf<C>>) -> Condition<M> {
+    pub fn ge(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
         self.compare(">=", value)
     }
 
     /// `low <= attribute <= high`.
     pub fn between(
         &self,
-        low: impl Into<OperandOf<C>>,
-        high: impl Into<OperandOf<C>>,
+        low: impl IntoOperand<OperandOf<C>>,
+        high: impl IntoOperand<OperandOf<C>>,
     ) -> Condition<M> {
         Condition::from_node(Node::Between {
             low: self.operand(low),
@@ -328,7 +328,7 @@ impl<M, C: Compare> Attr<M, C, role::Value> {
     }
 
     /// The attribute equals one of `values` (1 to 100 of them).
-    pub fn is_in<V: Into<OperandOf<C>>>(&self, values: impl IntoIterator<Item = V>) -> Condition<M> {
+    pub fn is_in<V: IntoOperand<OperandOf<C>>>(&self, values: impl IntoIterator<Item = V>) -> Condition<M> {
         Condition::from_node(Node::In {
             name: self.name(),
             operands: values.into_iter().map(|v| self.operand(v)).collect(),
@@ -336,7 +336,7 @@ impl<M, C: Compare> Attr<M, C, role::Value> {
     }
 
     /// The attribute starts with `prefix` (strings and binaries).
-    pub fn begins_with(&self, prefix: impl Into<OperandOf<C>>) -> Condition<M>
+    pub fn begins_with(&self, prefix: impl IntoOperand<OperandOf<C>>) -> Condition<M>
     where
         C::Operand: Prefix,
     {
@@ -349,14 +349,14 @@ impl<M, C: Compare> Attr<M, C, role::Value> {
     /// The attribute (a string, set or list) contains `element`.
     pub fn contains(
         &self,
-        element: impl Into<<<C as Contains>::Element as Codec>::Value>,
+        element: impl IntoOperand<<<C as Contains>::Element as Codec>::Value>,
     ) -> Condition<M>
     where
         C: Contains,
     {
         Condition::from_node(Node::Function {
             function: "contains",
-            operand: Operand::new::<C::Element>(self.field(), &element.into()),
+            operand: Operand::new::<C::Element>(self.field(), &element.into_operand()),
         })
     }
 

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use super::operand::{Compare, Operand, Prefix};
+use super::operand::{Compare, IntoOperand, Operand, Prefix};
 use super::{Context, Placeholders};
 use crate::codec::Codec;
 use crate::error::Error;
@@ -130,52 +130,52 @@ impl<M, C: Compare> IndexRange<M, C> {
     }
 
     /// Sort key equals `value`.
-    pub fn eq(&self, value: impl Into<OperandOf<C>>) -> RangeCondition<M> {
-        self.condition("=", &[value.into()])
+    pub fn eq(&self, value: impl IntoOperand<OperandOf<C>>) -> RangeCondition<M> {
+        self.condition("=", &[value.into_operand()])
     }
 
     /// Sort key below `value`.
-    pub fn lt(&self, value: impl Into<OperandOf<C>>) -> RangeCondition<M> {
-        self.condition("<", &[value.into()])
+    pub fn lt(&self, value: impl IntoOperand<OperandOf<C>>) -> RangeCondition<M> {
+        self.condition("<", &[value.into_operand()])
     }
 
     /// Sort key at most `value`.
-    pub fn le(&self, value: impl Into<OperandOf<C>>) -> RangeCondition<M> {
-        self.condition("<=", &[value.into()])
+    pub fn le(&self, value: impl IntoOperand<OperandOf<C>>) -> RangeCondition<M> {
+        self.condition("<=", &[value.into_operand()])
     }
 
     /// Sort key above `value`.
-    pub fn gt(&self, value: impl Into<OperandOf<C>>) -> RangeCondition<M> {
-        self.condition(">", &[value.into()])
+    pub fn gt(&self, value: impl IntoOperand<OperandOf<C>>) -> RangeCondition<M> {
+        self.condition(">", &[value.into_operand()])
     }
 
     /// Sort key at least `value`.
-    pub fn ge(&self, value: impl Into<OperandOf<C>>) -> RangeCondition<M> {
-        self.condition(">=", &[value.into()])
+    pub fn ge(&self, value: impl IntoOperand<OperandOf<C>>) -> RangeCondition<M> {
+        self.condition(">=", &[value.into_operand()])
     }
 
     /// `low <= sort key <= high`.
     pub fn between(
         &self,
-        low: impl Into<OperandOf<C>>,
-        high: impl Into<OperandOf<C>>,
+        low: impl IntoOperand<OperandOf<C>>,
+        high: impl IntoOperand<OperandOf<C>>,
     ) -> RangeCondition<M> {
-        self.condition("BETWEEN", &[low.into(), high.into()])
+        self.condition("BETWEEN", &[low.into_operand(), high.into_operand()])
     }
 
     /// Sort key starts with `prefix` (string and binary keys).
-    pub fn begins_with(&self, prefix: impl Into<OperandOf<C>>) -> RangeCondition<M>
+    pub fn begins_with(&self, prefix: impl IntoOperand<OperandOf<C>>) -> RangeCondition<M>
     where
         C::Operand: Prefix,
     {
-        self.condition("begins_with", &[prefix.into()])
+        self.condition("begins_with", &[prefix.into_operand()])
     }
 }
 
 impl<M, C: Compare> Attr<M, C, role::HashKey> {
     /// The table's partition key equals `value`: the key condition of a query.
-    pub fn eq(&self, value: impl Into<OperandOf<C>>) -> HashCondition<M> {
-        HashCondition::new(None, Operand::new::<C::Operand>(self.field(), &value.into()))
+    pub fn eq(&self, value: impl IntoOperand<OperandOf<C>>) -> HashCondition<M> {
+        HashCondition::new(None, Operand::new::<C::Operand>(self.field(), &value.into_operand()))
     }
 }
 
@@ -189,10 +189,10 @@ impl<M, C: Compare> Attr<M, C, role::RangeKey> {
 
 impl<M: crate::Model, H: Compare, R> Index<M, H, R> {
     /// The index's partition key equals `value`: the key condition of a query on the index.
-    pub fn key(&self, value: impl Into<OperandOf<H>>) -> HashCondition<M> {
+    pub fn key(&self, value: impl IntoOperand<OperandOf<H>>) -> HashCondition<M> {
         let schema = self.schema();
         let field = field_of::<M>(schema.key.hash.name);
-        HashCondition::new(Some(schema.name), Operand::new::<H::Operand>(field, &value.into()))
+        HashCondition::new(Some(schema.name), Operand::new::<H::Operand>(field, &value.into_operand()))
     }
 }
 

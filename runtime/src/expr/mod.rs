@@ -35,7 +35,7 @@ mod update;
 
 pub use condition::{AttrType, Condition, Size};
 pub use key_condition::{HashCondition, IndexRange, RangeCondition};
-pub use operand::{Compare, Contains, Filterable, Prefix, Removable, SetCodec};
+pub use operand::{Compare, Contains, Filterable, IntoOperand, Prefix, Removable, SetCodec};
 pub use update::Update;
 
 pub(crate) use condition::Node;

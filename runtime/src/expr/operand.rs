@@ -95,6 +95,38 @@ pub trait Filterable {}
 impl Filterable for role::Value {}
 impl Filterable for role::Sealed {}
 
+/// A value usable where a `T` is expected in an expression: `T` itself, or a borrowed form
+/// (`&str` for `String`, `&[u8]` for `Vec<u8>`). Unlike `Into`, it keeps integer literals
+/// unambiguous (`Product::MEDIUM.eq(0)` infers `i16`).
+pub trait IntoOperand<T> {
+    /// Converts to the operand value.
+    fn into_operand(self) -> T;
+}
+
+impl<T> IntoOperand<T> for T {
+    fn into_operand(self) -> T {
+        self
+    }
+}
+
+impl IntoOperand<String> for &str {
+    fn into_operand(self) -> String {
+        self.to_string()
+    }
+}
+
+impl IntoOperand<String> for &String {
+    fn into_operand(self) -> String {
+        self.clone()
+    }
+}
+
+impl IntoOperand<Vec<u8>> for &[u8] {
+    fn into_operand(self) -> Vec<u8> {
+        self.to_vec()
+    }
+}
+
 /// A typed value as far as it can be encoded without the client: plain attributes are encoded
 /// at once; transformed ones are serialized, then compressed/encrypted when rendered.
 #[derive(Debug)]

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::operand::{Filterable, Operand, Removable, SetCodec};
+use super::operand::{Filterable, IntoOperand, Operand, Removable, SetCodec};
 use super::{Context, Placeholders};
 use crate::codec::{Codec, List, Num, Number};
 use crate::error::Error;
@@ -17,7 +17,7 @@ use crate::transform::PendingUpload;
 /// let update = Update::new()
 ///     .set(Product::NAME, "Blue mug")
 ///     .increment(Product::STOCK, 5)
-///     .add_to_set(Product::COLORS, ["blue".to_string()].into())
+///     .add_to_set(Product::COLORS, ["blue".to_string()].into_operand())
 ///     .remove(Product::IMAGE);
 /// ```
 ///
@@ -87,20 +87,20 @@ impl<M> Update<M> {
     pub fn set<C: Codec, R: Filterable>(
         self,
         attr: Attr<M, C, R>,
-        value: impl Into<C::Value>,
+        value: impl IntoOperand<C::Value>,
     ) -> Self {
-        self.with(Action::Set(Operand::new::<C>(attr.field(), &value.into())))
+        self.with(Action::Set(Operand::new::<C>(attr.field(), &value.into_operand())))
     }
 
     /// Sets the attribute to `value` only if the item does not have it yet.
     pub fn set_if_not_exists<C: Codec, R: Filterable>(
         self,
         attr: Attr<M, C, R>,
-        value: impl Into<C::Value>,
+        value: impl IntoOperand<C::Value>,
     ) -> Self {
         self.with(Action::SetIfNotExists(Operand::new::<C>(
             attr.field(),
-            &value.into(),
+            &value.into_operand(),
         )))
     }
 
@@ -193,7 +193,7 @@ impl<M> Update<M> {
             }
             clauses
                 .add
-                .push(format!("{name} {}", ph.value(AttributeValue::N("1".into()))));
+                .push(format!("{name} {}", ph.value(AttributeValue::N("1".into_operand()))));
         }
         Ok(clauses.join())
     }

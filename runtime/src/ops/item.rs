@@ -351,7 +351,7 @@ impl Client {
     }
 
     /// Reads the item with `key`: `None` if there is none.
-    pub fn get<M: Model>(&self, key: &M::Key) -> Get<'_, M> {
+    pub fn get<K: ModelKey>(&self, key: &K) -> Get<'_, K::Model> {
         Get {
             client: self,
             key: key.clone(),
@@ -361,7 +361,7 @@ impl Client {
     }
 
     /// Deletes the item with `key` (deleting a missing item succeeds).
-    pub fn delete<M: Model>(&self, key: &M::Key) -> Delete<'_, M> {
+    pub fn delete<K: ModelKey>(&self, key: &K) -> Delete<'_, K::Model> {
         Delete {
             client: self,
             key: key.clone(),
@@ -370,8 +370,8 @@ impl Client {
     }
 
     /// Deletes the item with `key` if it exists; `true` if it did.
-    pub async fn delete_if_exists<M: Model>(&self, key: &M::Key) -> Result<bool, Error> {
-        match self.delete::<M>(key).condition(Condition::item_exists()).await {
+    pub async fn delete_if_exists<K: ModelKey>(&self, key: &K) -> Result<bool, Error> {
+        match self.delete(key).condition(Condition::item_exists()).await {
             Ok(()) => Ok(true),
             Err(Error::ConditionFailed { .. }) => Ok(false),
             Err(error) => Err(error),
@@ -385,7 +385,7 @@ impl Client {
     ) -> impl Future<Output = Result<(), Error>> + Send + 'a {
         async move {
             let key = item.key();
-            match self.get::<M>(&key).consistent_read().await? {
+            match self.get(&key).consistent_read().await? {
                 Some(fresh) => {
                     *item = fresh;
                     Ok(())
@@ -403,7 +403,7 @@ impl Client {
 
     /// Applies `update` to the item with `key` and returns the item as updated. Like DynamoDB,
     /// an update of a missing item creates it; add [`Condition::item_exists`] to prevent that.
-    pub fn update<M: Model>(&self, key: &M::Key, update: Update<M>) -> UpdateItem<'_, M> {
+    pub fn update<K: ModelKey>(&self, key: &K, update: Update<K::Model>) -> UpdateItem<'_, K::Model> {
         UpdateItem {
             client: self,
             key: key.clone(),
