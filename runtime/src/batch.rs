@@ -57,7 +57,11 @@ impl BatchRetry {
 
     /// Runs `attempt` on `pending` until nothing is left or the budget is spent; returns what
     /// each attempt produced and what is still pending.
-    async fn run<T, O, F, Fut>(&self, mut pending: Vec<T>, mut attempt: F) -> Result<(Vec<O>, Vec<T>), Error>
+    async fn run<T, O, F, Fut>(
+        &self,
+        mut pending: Vec<T>,
+        mut attempt: F,
+    ) -> Result<(Vec<O>, Vec<T>), Error>
     where
         F: FnMut(Vec<T>) -> Fut,
         Fut: Future<Output = Result<(Vec<O>, Vec<T>), Error>>,
@@ -116,7 +120,9 @@ impl<'a, M: Model> BatchGet<'a, M> {
         let consistent = self.consistent;
         let (found, left) = self
             .retry
-            .run(keys, |pending| get_chunks(client, &table, consistent, pending))
+            .run(keys, |pending| {
+                get_chunks(client, &table, consistent, pending)
+            })
             .await?;
         let mut items = Vec::with_capacity(found.len());
         for item in found {
@@ -124,7 +130,7 @@ impl<'a, M: Model> BatchGet<'a, M> {
         }
         let unprocessed = left
             .iter()
-            .map(|k| M::Key::from_item(k))
+            .map(M::Key::from_item)
             .collect::<Result<_, _>>()?;
         Ok(BatchGetOutput { items, unprocessed })
     }
@@ -140,7 +146,11 @@ impl<'a, M: Model> IntoFuture for BatchGet<'a, M> {
 }
 
 /// The key maps of `keys`, rejecting duplicates (DynamoDB rejects them within one request).
-fn key_items<M: Model>(table: &str, operation: &'static str, keys: &[M::Key]) -> Result<Vec<Item>, Error> {
+fn key_items<M: Model>(
+    table: &str,
+    operation: &'static str,
+    keys: &[M::Key],
+) -> Result<Vec<Item>, Error> {
     let mut seen = HashSet::new();
     keys.iter()
         .map(|key| {
@@ -170,11 +180,13 @@ async fn get_chunks(
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await?;
-    Ok(results.into_iter().fold((Vec::new(), Vec::new()), |mut acc, (found, left)| {
-        acc.0.extend(found);
-        acc.1.extend(left);
-        acc
-    }))
+    Ok(results
+        .into_iter()
+        .fold((Vec::new(), Vec::new()), |mut acc, (found, left)| {
+            acc.0.extend(found);
+            acc.1.extend(left);
+            acc
+        }))
 }
 
 async fn get_chunk(
@@ -300,24 +312,49 @@ impl<'a, M: Model> BatchWriteRun<'a, M> {
             let item = client.encode_item(&model).await?;
             check_item_size(&table, &item)?;
             by_key.insert(canonical_key_bytes(M::SCHEMA, &item), model);
-            requests.push(WriteRequest::builder().put_request(built(operation, &table, PutRequest::builder().set_item(Some(item)).build())?).build());
+            requests.push(
+                WriteRequest::builder()
+                    .put_request(built(
+                        operation,
+                        &table,
+                        PutRequest::builder().set_item(Some(item)).build(),
+                    )?)
+                    .build(),
+            );
         }
         for key in delete_keys {
-            requests.push(WriteRequest::builder().delete_request(built(operation, &table, DeleteRequest::builder().set_key(Some(key)).build())?).build());
+            requests.push(
+                WriteRequest::builder()
+                    .delete_request(built(
+                        operation,
+                        &table,
+                        DeleteRequest::builder().set_key(Some(key)).build(),
+                    )?)
+                    .build(),
+            );
         }
         let mut keys: Vec<Vec<u8>> = requests.iter().map(|r| write_key::<M>(r)).collect();
         keys.sort();
         if keys.windows(2).any(|w| w[0] == w[1]) {
-            return Err(Error::invalid(operation, &table, "the batch writes one key twice; DynamoDB rejects duplicate keys in a batch, so keep one write per key"));
+            return Err(Error::invalid(
+                operation,
+                &table,
+                "the batch writes one key twice; DynamoDB rejects duplicate keys in a batch, so keep one write per key",
+            ));
         }
         let (_, left) = self
             .retry
             .run(requests, |pending| write_chunks(client, &table, pending))
             .await?;
-        let mut output = BatchWriteOutput { unprocessed_puts: Vec::new(), unprocessed_deletes: Vec::new() };
+        let mut output = BatchWriteOutput {
+            unprocessed_puts: Vec::new(),
+            unprocessed_deletes: Vec::new(),
+        };
         for request in left {
             if let Some(delete) = request.delete_request {
-                output.unprocessed_deletes.push(M::Key::from_item(&delete.key)?);
+                output
+                    .unprocessed_deletes
+                    .push(M::Key::from_item(&delete.key)?);
             } else if let Some(model) = by_key.remove(&write_key::<M>(&request)) {
                 output.unprocessed_puts.push(model);
             }
@@ -341,7 +378,10 @@ async fn write_chunks(
     table: &str,
     pending: Vec<WriteRequest>,
 ) -> Result<(Vec<()>, Vec<WriteRequest>), Error> {
-    let chunks: Vec<Vec<WriteRequest>> = pending.chunks(WRITE_CHUNK).map(<[WriteRequest]>::to_vec).collect();
+    let chunks: Vec<Vec<WriteRequest>> = pending
+        .chunks(WRITE_CHUNK)
+        .map(<[WriteRequest]>::to_vec)
+        .collect();
     let left: Vec<Vec<WriteRequest>> = stream::iter(chunks)
         .map(|chunk| write_chunk(client, table, chunk))
         .buffer_unordered(CONCURRENCY)
@@ -350,7 +390,11 @@ async fn write_chunks(
     Ok((Vec::new(), left.into_iter().flatten().collect()))
 }
 
-async fn write_chunk(client: &Client, table: &str, chunk: Vec<WriteRequest>) -> Result<Vec<WriteRequest>, Error> {
+async fn write_chunk(
+    client: &Client,
+    table: &str,
+    chunk: Vec<WriteRequest>,
+) -> Result<Vec<WriteRequest>, Error> {
     let sent = client
         .dynamodb()
         .batch_write_item()

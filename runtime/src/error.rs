@@ -36,9 +36,16 @@ pub enum CodecError {
         /// Why DynamoDB cannot hold the value.
         reason: String,
     },
-    /// The attribute's transform failed (compression, encryption or S3 offload).
+    /// The attribute's transform failed (compression, encryption or S3 offload); boxed, as
+    /// crypto errors are large and every codec result carries this type.
     #[error("{0}")]
-    Transform(#[from] crate::transform::TransformError),
+    Transform(Box<crate::transform::TransformError>),
+}
+
+impl From<crate::transform::TransformError> for CodecError {
+    fn from(error: crate::transform::TransformError) -> Self {
+        CodecError::Transform(Box::new(error))
+    }
 }
 
 /// A value read from DynamoDB could not be turned into its Rust field.
@@ -89,12 +96,12 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A model could not be converted to an item.
+    /// A model could not be converted to an item (boxed: it is the largest case).
     #[error(transparent)]
-    Encode(#[from] EncodeError),
-    /// An item could not be converted to a model.
+    Encode(Box<EncodeError>),
+    /// An item could not be converted to a model (boxed: it is the largest case).
     #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(Box<DecodeError>),
     /// Uploading or fetching an offloaded attribute failed.
     #[error(transparent)]
     Offload(#[from] crate::offload::OffloadError),
@@ -203,6 +210,18 @@ pub enum Error {
     },
 }
 
+impl From<EncodeError> for Error {
+    fn from(error: EncodeError) -> Self {
+        Error::Encode(Box::new(error))
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(error: DecodeError) -> Self {
+        Error::Decode(Box::new(error))
+    }
+}
+
 /// Why one action of a cancelled transaction failed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CancellationReason {
@@ -259,7 +278,11 @@ impl Error {
         error: aws_sdk_dynamodb::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
     ) -> Error
     where
-        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
     {
         use aws_sdk_dynamodb::error::ProvideErrorMetadata;
         let table = table.to_string();
@@ -296,7 +319,11 @@ impl Error {
     }
 
     /// A client-side check failed.
-    pub(crate) fn invalid(operation: &'static str, table: &str, reason: impl Into<String>) -> Error {
+    pub(crate) fn invalid(
+        operation: &'static str,
+        table: &str,
+        reason: impl Into<String>,
+    ) -> Error {
         Error::InvalidRequest {
             operation,
             table: table.to_string(),

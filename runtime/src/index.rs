@@ -10,10 +10,13 @@ use crate::model::{IndexSchema, Model};
 #[derive(Debug, Clone, Copy)]
 pub enum NoRange {}
 
+/// Ties the type parameters to an [`Index`] without owning values of them.
+type Marker<M, H, R> = PhantomData<fn() -> (M, H, R)>;
+
 /// A secondary index of model `M` whose partition key has codec `H` and sort key codec `R`.
 pub struct Index<M, H, R = NoRange> {
     name: &'static str,
-    _marker: PhantomData<fn() -> (M, H, R)>,
+    _marker: Marker<M, H, R>,
 }
 
 impl<M, H, R> Index<M, H, R> {

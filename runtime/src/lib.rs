@@ -31,8 +31,8 @@ pub use decimal::Decimal;
 pub use error::{CodecError, DecodeError, EncodeError, Error};
 pub use expr::{Condition, Update};
 pub use index::Index;
-pub use ops::{Cursor, ModelExt, Page};
 pub use model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};
+pub use ops::{Cursor, ModelExt, Page};
 pub use transform::Transforms;
 
 /// Includes the models that `dynamate_codegen::Builder` generated into `OUT_DIR`.

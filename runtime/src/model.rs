@@ -302,32 +302,43 @@ impl<'a> ItemWriter<'a> {
         value: &C::Value,
     ) -> Result<(), EncodeError> {
         let field = attr.field;
-        let stored = if field.transform.is_none() {
-            C::encode(value).map(|v| v.map(Encoded::Inline))
-        } else if C::is_absent(value) {
-            Ok(None)
-        } else {
-            let item_key = self.item_key(&field);
-            self.transforms
-                .encode::<C>(self.schema, &field, item_key.as_deref(), value)
-                .map(Some)
-        };
-        match stored {
-            Ok(Some(Encoded::Inline(stored))) => {
+        // The plain path stays free of the (large) `Encoded` values of the transform pipeline:
+        // it is the hot path of every item conversion.
+        if field.transform.is_none() {
+            return match C::encode(value) {
+                Ok(Some(stored)) => {
+                    self.item.insert(field.name.to_string(), stored);
+                    Ok(())
+                }
+                Ok(None) => Ok(()),
+                Err(cause) => Err(self.error(&field, cause)),
+            };
+        }
+        if C::is_absent(value) {
+            return Ok(());
+        }
+        let item_key = self.item_key(&field);
+        let encoded = self
+            .transforms
+            .encode::<C>(self.schema, &field, item_key.as_deref(), value)
+            .map_err(|cause| self.error(&field, cause))?;
+        match encoded {
+            Encoded::Inline(stored) => {
                 self.item.insert(field.name.to_string(), stored);
-                Ok(())
             }
-            Ok(Some(Encoded::Offloaded { pointer, upload })) => {
+            Encoded::Offloaded { pointer, upload } => {
                 self.item.insert(field.name.to_string(), pointer);
                 self.uploads.push(upload);
-                Ok(())
             }
-            Ok(None) => Ok(()),
-            Err(cause) => Err(EncodeError {
-                table: self.schema.table_name,
-                attribute: field.name.to_string(),
-                cause,
-            }),
+        }
+        Ok(())
+    }
+
+    fn error(&self, field: &Field, cause: CodecError) -> EncodeError {
+        EncodeError {
+            table: self.schema.table_name,
+            attribute: field.name.to_string(),
+            cause,
         }
     }
 
@@ -349,7 +360,7 @@ impl<'a> ItemWriter<'a> {
             Some(upload) => Err(EncodeError {
                 table: self.schema.table_name,
                 attribute: upload.attribute.to_string(),
-                cause: CodecError::Transform(crate::transform::TransformError::NeedsClient),
+                cause: crate::transform::TransformError::NeedsClient.into(),
             }),
         }
     }

@@ -66,7 +66,12 @@ impl<'a> TransactWrite<'a> {
         self.put_with(item, None, true)
     }
 
-    fn put_with<M: Model>(self, item: &'a M, condition: Option<Condition<M>>, absent: bool) -> Self {
+    fn put_with<M: Model>(
+        self,
+        item: &'a M,
+        condition: Option<Condition<M>>,
+        absent: bool,
+    ) -> Self {
         let client = self.client;
         self.push::<M>(Box::pin(async move {
             let put = prepare_put(client, item, condition, absent).await?;
@@ -147,7 +152,12 @@ impl<'a> TransactWrite<'a> {
     }
 
     /// A delete or a condition check.
-    fn keyed<K: ModelKey>(self, key: &K, condition: Option<Condition<K::Model>>, check: bool) -> Self {
+    fn keyed<K: ModelKey>(
+        self,
+        key: &K,
+        condition: Option<Condition<K::Model>>,
+        check: bool,
+    ) -> Self {
         let client = self.client;
         let key = key.clone();
         self.push::<K::Model>(Box::pin(async move {
@@ -200,7 +210,9 @@ impl<'a> TransactWrite<'a> {
                 return Err(Error::invalid(
                     WRITE,
                     table,
-                    format!("the transaction names the item {key:?} twice; DynamoDB allows one action per item"),
+                    format!(
+                        "the transaction names the item {key:?} twice; DynamoDB allows one action per item"
+                    ),
                 ));
             }
         }
@@ -212,7 +224,9 @@ impl<'a> TransactWrite<'a> {
             .set_transact_items(Some(items))
             .send()
             .await;
-        result.map(|_| ()).map_err(|error| cancellation(error, &self.tables))
+        result
+            .map(|_| ())
+            .map_err(|error| cancellation(error, &self.tables))
     }
 }
 
@@ -228,13 +242,19 @@ fn key_of<M: Model>(item: &Item) -> Item {
 /// Order-independent bytes of a key map.
 fn key_bytes(key: &Item) -> Vec<u8> {
     let mut bytes = Vec::new();
-    crate::codec::canonical::write(&aws_sdk_dynamodb::types::AttributeValue::M(key.clone()), &mut bytes);
+    crate::codec::canonical::write(
+        &aws_sdk_dynamodb::types::AttributeValue::M(key.clone()),
+        &mut bytes,
+    );
     bytes
 }
 
 /// Turns a cancelled transaction into [`Error::TransactionCanceled`] with per-action reasons.
 fn cancellation(
-    error: aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, aws_smithy_runtime_api::http::Response>,
+    error: aws_sdk_dynamodb::error::SdkError<
+        TransactWriteItemsError,
+        aws_smithy_runtime_api::http::Response,
+    >,
     tables: &[String],
 ) -> Error {
     let reasons = match error.as_service_error() {
@@ -267,7 +287,9 @@ pub struct TransactGet<'a> {
 
 impl std::fmt::Debug for TransactGet<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TransactGet").field("gets", &self.gets.len()).finish()
+        f.debug_struct("TransactGet")
+            .field("gets", &self.gets.len())
+            .finish()
     }
 }
 
@@ -275,7 +297,8 @@ impl<'a> TransactGet<'a> {
     /// Reads the item with `key`; its result is at the same position in [`TransactItems`].
     pub fn get<K: ModelKey>(mut self, key: &K) -> Self {
         let table = self.client.table_name::<K::Model>();
-        self.gets.push(key.to_item().map(|k| (table, k)).map_err(Error::from));
+        self.gets
+            .push(key.to_item().map(|k| (table, k)).map_err(Error::from));
         self
     }
 
@@ -283,14 +306,25 @@ impl<'a> TransactGet<'a> {
         const GET: &str = "TransactGetItems";
         let gets = self.gets.into_iter().collect::<Result<Vec<_>, _>>()?;
         if gets.is_empty() || gets.len() > MAX_ACTIONS {
-            return Err(Error::invalid(GET, "", format!("a read transaction needs 1 to {MAX_ACTIONS} items, got {}", gets.len())));
+            return Err(Error::invalid(
+                GET,
+                "",
+                format!(
+                    "a read transaction needs 1 to {MAX_ACTIONS} items, got {}",
+                    gets.len()
+                ),
+            ));
         }
         let tables: Vec<String> = gets.iter().map(|(t, _)| t.clone()).collect();
         let items = gets
             .into_iter()
             .map(|(table, key)| {
-                built(GET, &table, Get::builder().table_name(&table).set_key(Some(key)).build())
-                    .map(|get| TransactGetItem::builder().get(get).build())
+                built(
+                    GET,
+                    &table,
+                    Get::builder().table_name(&table).set_key(Some(key)).build(),
+                )
+                .map(|get| TransactGetItem::builder().get(get).build())
             })
             .collect::<Result<Vec<_>, _>>()?;
         let output = self
@@ -341,7 +375,9 @@ impl TransactItems {
             return Err(Error::invalid(
                 "TransactGetItems",
                 &table,
-                format!("item {index} was not read from `{table}`; take it as the model it was read as"),
+                format!(
+                    "item {index} was not read from `{table}`; take it as the model it was read as"
+                ),
             ));
         }
         match self.items.get_mut(index).and_then(Option::take) {

@@ -26,7 +26,10 @@ fn archive(aid: &str, message: &str, integer: i64) -> Archive {
 async fn filter_on_deterministic_attribute(server: Server) {
     let client = with_table::<Archive>(server).await;
     for (aid, message, integer) in [("a", "hello", 1), ("b", "world", 2), ("c", "hello", 3)] {
-        client.save(&mut archive(aid, message, integer)).await.unwrap();
+        client
+            .save(&mut archive(aid, message, integer))
+            .await
+            .unwrap();
     }
     let mut found = client
         .scan::<Archive>()
@@ -35,10 +38,17 @@ async fn filter_on_deterministic_attribute(server: Server) {
         .await
         .unwrap();
     found.sort_by(|a, b| a.aid.cmp(&b.aid));
-    assert_eq!(found, vec![archive("a", "hello", 1), archive("c", "hello", 3)]);
+    assert_eq!(
+        found,
+        vec![archive("a", "hello", 1), archive("c", "hello", 3)]
+    );
     let by_number = client
         .scan::<Archive>()
-        .filter(Archive::SECRET_INTEGER.is_in([2, 3]).and(Archive::SECRET_MESSAGE.ne("hello")))
+        .filter(
+            Archive::SECRET_INTEGER
+                .is_in([2, 3])
+                .and(Archive::SECRET_MESSAGE.ne("hello")),
+        )
         .all()
         .await
         .unwrap();
@@ -56,11 +66,17 @@ async fn filter_on_deterministic_attribute(server: Server) {
         .condition(Archive::SECRET_MESSAGE.eq("hello"))
         .await
         .unwrap();
-    assert_eq!((updated.secret_binary, updated.secret_message), (vec![9], "bye".to_string()));
+    assert_eq!(
+        (updated.secret_binary, updated.secret_message),
+        (vec![9], "bye".to_string())
+    );
     let ordering = client
         .scan::<Archive>()
         .filter(Archive::SECRET_INTEGER.gt(1))
         .all()
         .await;
-    assert!(matches!(ordering, Err(Error::InvalidRequest { .. })), "{ordering:?}");
+    assert!(
+        matches!(ordering, Err(Error::InvalidRequest { .. })),
+        "{ordering:?}"
+    );
 }

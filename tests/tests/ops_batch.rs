@@ -57,13 +57,23 @@ async fn duplicate_keys_in_one_batch_are_rejected() {
                 .put(order("same", "b", 2)),
         )
         .await;
-    assert!(matches!(write, Err(Error::InvalidRequest { .. })), "{write:?}");
+    assert!(
+        matches!(write, Err(Error::InvalidRequest { .. })),
+        "{write:?}"
+    );
     let mixed = client
-        .batch_write(BatchWrite::new().put(order("same", "a", 1)).delete(OrderKey {
-            order_id: "same".into(),
-        }))
+        .batch_write(
+            BatchWrite::new()
+                .put(order("same", "a", 1))
+                .delete(OrderKey {
+                    order_id: "same".into(),
+                }),
+        )
         .await;
-    assert!(matches!(mixed, Err(Error::InvalidRequest { .. })), "{mixed:?}");
+    assert!(
+        matches!(mixed, Err(Error::InvalidRequest { .. })),
+        "{mixed:?}"
+    );
     let get = client.batch_get([key(1), key(1)]).await;
     assert!(matches!(get, Err(Error::InvalidRequest { .. })), "{get:?}");
 }

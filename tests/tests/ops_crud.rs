@@ -30,12 +30,19 @@ async fn table_lifecycle(server: Server) {
     client.create_table::<Order>().await.unwrap();
     assert!(client.table_exists::<Order>().await.unwrap());
     let description = client.describe_table::<Order>().await.unwrap();
-    assert_eq!(description.table_name(), Some(client.table_name::<Order>().as_str()));
+    assert_eq!(
+        description.table_name(),
+        Some(client.table_name::<Order>().as_str())
+    );
     let indexes = description.global_secondary_indexes();
     assert_eq!(indexes.len(), 1);
     assert_eq!(indexes[0].index_name(), Some("by_customer"));
     client.delete_table::<Order>().await.unwrap();
-    let gone = client.get(&OrderKey { order_id: "x".into() }).await;
+    let gone = client
+        .get(&OrderKey {
+            order_id: "x".into(),
+        })
+        .await;
     assert!(matches!(gone, Err(Error::NotFound { .. })), "{gone:?}");
 }
 
@@ -52,7 +59,10 @@ async fn get_or_none_make_one_delete_if_exists(server: Server) {
 
     let mut again = product("acme", "sku-1", 2);
     let second = again.create(&client).await;
-    assert!(matches!(second, Err(Error::ConditionFailed { .. })), "{second:?}");
+    assert!(
+        matches!(second, Err(Error::ConditionFailed { .. })),
+        "{second:?}"
+    );
 
     assert!(client.delete_if_exists(&key).await.unwrap());
     assert!(!client.delete_if_exists(&key).await.unwrap());
@@ -66,7 +76,10 @@ async fn every_update_action(server: Server) {
     let update = Update::new()
         .set(Product::NAME, "renamed")
         .set(Product::IMAGE, Some(vec![1, 2, 3]))
-        .set_if_not_exists(Product::ATTRIBUTES, Some(serde_json::json!({ "new": true })))
+        .set_if_not_exists(
+            Product::ATTRIBUTES,
+            Some(serde_json::json!({ "new": true })),
+        )
         .increment(Product::STOCK, 5)
         .decrement(Product::SMALL, 2)
         .add(Product::RANK, 10)
@@ -82,34 +95,55 @@ async fn every_update_action(server: Server) {
         .unwrap();
     assert_eq!(updated.name, "renamed");
     assert_eq!(updated.image, Some(vec![1, 2, 3]));
-    assert_eq!(updated.attributes, Some(serde_json::json!({ "color": "blue" })));
+    assert_eq!(
+        updated.attributes,
+        Some(serde_json::json!({ "color": "blue" }))
+    );
     assert_eq!(updated.stock, 15);
     assert_eq!(updated.small, -5);
     assert_eq!(updated.rank, 15);
     assert!(updated.colors.contains("blue") && updated.colors.contains("red"));
     assert_eq!(updated.sizes, [2].into());
     assert_eq!(updated.tags, vec!["a", "b", "c"]);
-    assert_eq!(updated.notes, vec![Some("first".into()), Some("x".into()), None]);
+    assert_eq!(
+        updated.notes,
+        vec![Some("first".into()), Some("x".into()), None]
+    );
     assert_eq!(updated.version, 2, "updates increment the version");
 
     let refused = client
         .update(&item.key(), Update::new().increment(Product::STOCK, 1))
         .condition(Product::STOCK.lt(0))
         .await;
-    assert!(matches!(refused, Err(Error::ConditionFailed { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(Error::ConditionFailed { .. })),
+        "{refused:?}"
+    );
 
     let absent = client
-        .update(&product_key("acme", "missing"), Update::new().set(Product::NAME, "x"))
+        .update(
+            &product_key("acme", "missing"),
+            Update::new().set(Product::NAME, "x"),
+        )
         .condition(Condition::item_exists())
         .await;
-    assert!(matches!(absent, Err(Error::ConditionFailed { .. })), "{absent:?}");
+    assert!(
+        matches!(absent, Err(Error::ConditionFailed { .. })),
+        "{absent:?}"
+    );
 
     let empty = client.update(&item.key(), Update::new()).await;
-    assert!(matches!(empty, Err(Error::InvalidRequest { .. })), "{empty:?}");
+    assert!(
+        matches!(empty, Err(Error::InvalidRequest { .. })),
+        "{empty:?}"
+    );
     let version = client
         .update(&item.key(), Update::new().set(Product::VERSION, 7u64))
         .await;
-    assert!(matches!(version, Err(Error::InvalidRequest { .. })), "{version:?}");
+    assert!(
+        matches!(version, Err(Error::InvalidRequest { .. })),
+        "{version:?}"
+    );
 }
 
 async fn conditions_on_reserved_words(server: Server) {
@@ -145,15 +179,30 @@ async fn conditions_on_reserved_words(server: Server) {
             .unwrap_or_else(|e| panic!("{text} should hold: {e}"));
     }
     let failing = item.save(&client).condition(Product::NAME.eq("nope")).await;
-    assert!(matches!(failing, Err(Error::ConditionFailed { .. })), "{failing:?}");
+    assert!(
+        matches!(failing, Err(Error::ConditionFailed { .. })),
+        "{failing:?}"
+    );
     let empty_in = item
         .save(&client)
         .condition(Product::STOCK.is_in(Vec::<i32>::new()))
         .await;
-    assert!(matches!(empty_in, Err(Error::InvalidRequest { .. })), "{empty_in:?}");
-    let deleted = item.delete(&client).condition(Product::NAME.eq("nope")).await;
-    assert!(matches!(deleted, Err(Error::ConditionFailed { .. })), "{deleted:?}");
-    item.delete(&client).condition(Product::NAME.eq("product 3")).await.unwrap();
+    assert!(
+        matches!(empty_in, Err(Error::InvalidRequest { .. })),
+        "{empty_in:?}"
+    );
+    let deleted = item
+        .delete(&client)
+        .condition(Product::NAME.eq("nope"))
+        .await;
+    assert!(
+        matches!(deleted, Err(Error::ConditionFailed { .. })),
+        "{deleted:?}"
+    );
+    item.delete(&client)
+        .condition(Product::NAME.eq("product 3"))
+        .await
+        .unwrap();
 }
 
 async fn projection_and_consistent_get(server: Server) {
@@ -179,7 +228,10 @@ async fn projection_and_consistent_get(server: Server) {
     assert_eq!(stale, item);
     client.delete(&item.key()).await.unwrap();
     let refreshed = stale.refresh(&client).await;
-    assert!(matches!(refreshed, Err(Error::NotFound { .. })), "{refreshed:?}");
+    assert!(
+        matches!(refreshed, Err(Error::NotFound { .. })),
+        "{refreshed:?}"
+    );
 }
 
 /// Conditions on compressed attributes compare the stored (compressed) form of the operand.
@@ -191,10 +243,22 @@ async fn compressed_attribute_condition(server: Server) {
         .condition(Order::DESCRIPTION.eq("order 1"))
         .await
         .unwrap();
-    let failing = item.save(&client).condition(Order::DESCRIPTION.eq("order 2")).await;
-    assert!(matches!(failing, Err(Error::ConditionFailed { .. })), "{failing:?}");
-    let ordering = item.save(&client).condition(Order::DESCRIPTION.gt("a")).await;
-    assert!(matches!(ordering, Err(Error::InvalidRequest { .. })), "{ordering:?}");
+    let failing = item
+        .save(&client)
+        .condition(Order::DESCRIPTION.eq("order 2"))
+        .await;
+    assert!(
+        matches!(failing, Err(Error::ConditionFailed { .. })),
+        "{failing:?}"
+    );
+    let ordering = item
+        .save(&client)
+        .condition(Order::DESCRIPTION.gt("a"))
+        .await;
+    assert!(
+        matches!(ordering, Err(Error::InvalidRequest { .. })),
+        "{ordering:?}"
+    );
 }
 
 #[tokio::test]
@@ -210,7 +274,9 @@ async fn bytes_key_round_trip() {
         .await
         .unwrap();
     assert_eq!(updated.count, 42);
-    let key = CounterKey { id: vec![0, 255, 1] };
+    let key = CounterKey {
+        id: vec![0, 255, 1],
+    };
     assert_eq!(Counter::get(&client, &key).await.unwrap(), Some(updated));
 }
 
@@ -233,7 +299,10 @@ async fn stale_version_write_is_rejected() {
     }
     let mut fresh = product("acme", "sku-v", 1);
     let recreate = fresh.save(&client).await;
-    assert!(matches!(recreate, Err(Error::VersionConflict { expected: 0, .. })), "{recreate:?}");
+    assert!(
+        matches!(recreate, Err(Error::VersionConflict { expected: 0, .. })),
+        "{recreate:?}"
+    );
     first.refresh(&client).await.unwrap();
     assert_eq!((first.version, first.stock), (2, 99));
     first.stock = 5;
@@ -263,7 +332,9 @@ async fn conditional_write_race_has_one_winner() {
     }
     assert_eq!(winners.len(), 1, "exactly one create wins: {winners:?}");
     let stored = client
-        .get(&OrderKey { order_id: "contested".into() })
+        .get(&OrderKey {
+            order_id: "contested".into(),
+        })
         .await
         .unwrap()
         .unwrap();
@@ -284,7 +355,10 @@ async fn item_over_400_kb_is_rejected_client_side() {
     assert_eq!(largest[0].0, "image");
     assert_eq!(largest[1].0, "tags");
     let text = error.to_string();
-    assert!(text.contains("compress") && text.contains("offload"), "{text}");
+    assert!(
+        text.contains("compress") && text.contains("offload"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -305,10 +379,15 @@ async fn ttl_is_enabled_on_create() {
 async fn errors_name_operation_table_and_keep_the_sdk_source() {
     let client = client(Server::Moto).await;
     let error = client
-        .get(&OrderKey { order_id: "x".into() })
+        .get(&OrderKey {
+            order_id: "x".into(),
+        })
         .await
         .unwrap_err();
     let text = error.to_string();
-    assert!(text.contains("GetItem") && text.contains(&client.table_name::<Order>()), "{text}");
+    assert!(
+        text.contains("GetItem") && text.contains(&client.table_name::<Order>()),
+        "{text}"
+    );
     assert!(std::error::Error::source(&error).is_some());
 }

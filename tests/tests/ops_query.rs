@@ -64,7 +64,11 @@ async fn query_range_conditions(server: Server) {
             .unwrap_or_else(|e| panic!("{text}: {e}"));
         assert_eq!(found.len(), expected, "{text}");
     }
-    let other = client.query(Product::TENANT.eq("nobody")).all().await.unwrap();
+    let other = client
+        .query(Product::TENANT.eq("nobody"))
+        .all()
+        .await
+        .unwrap();
     assert!(other.is_empty());
 }
 
@@ -116,7 +120,10 @@ async fn query_stream_filter_limit_reverse(server: Server) {
         .all()
         .await
         .unwrap();
-    assert_eq!(skus(&filtered), ["sku-000", "sku-005", "sku-010", "sku-013", "sku-014"]);
+    assert_eq!(
+        skus(&filtered),
+        ["sku-000", "sku-005", "sku-010", "sku-013", "sku-014"]
+    );
     let reversed = client
         .query(Product::TENANT.eq("acme"))
         .reverse()
@@ -160,7 +167,10 @@ async fn query_stream_filter_limit_reverse(server: Server) {
         .await
         .unwrap();
     assert_eq!(projected.len(), 1);
-    assert_eq!(projected[0].stock, 0, "stock was not projected: its default applies");
+    assert_eq!(
+        projected[0].stock, 0,
+        "stock was not projected: its default applies"
+    );
     assert_eq!(projected[0].price, Decimal::parse("7.50").unwrap());
 }
 
@@ -169,17 +179,30 @@ async fn index_query_and_scan(server: Server) {
     // Global index with an INCLUDE projection: read keys only.
     let even: Vec<ProductKey> = client
         .query(Product::BY_CATEGORY.key("even"))
-        .range(Product::BY_CATEGORY.range().ge(Decimal::parse("4").unwrap()))
+        .range(
+            Product::BY_CATEGORY
+                .range()
+                .ge(Decimal::parse("4").unwrap()),
+        )
         .keys()
         .try_collect()
         .await
         .unwrap();
     let even: BTreeSet<String> = even.into_iter().map(|k| k.sku).collect();
-    assert_eq!(even, ["sku-004", "sku-006", "sku-008", "sku-010"].map(String::from).into());
+    assert_eq!(
+        even,
+        ["sku-004", "sku-006", "sku-008", "sku-010"]
+            .map(String::from)
+            .into()
+    );
     // Global index projecting everything: full items, newest first.
     let latest = client
         .query(Product::BY_RELEASE.key("odd"))
-        .range(Product::BY_RELEASE.range().gt(chrono::DateTime::from_timestamp(1_700_000_005, 0).unwrap()))
+        .range(
+            Product::BY_RELEASE
+                .range()
+                .gt(chrono::DateTime::from_timestamp(1_700_000_005, 0).unwrap()),
+        )
         .reverse()
         .all()
         .await
@@ -195,7 +218,12 @@ async fn index_query_and_scan(server: Server) {
         .await
         .unwrap();
     assert_eq!(ranked.len(), 3);
-    let count = client.scan::<Product>().index(Product::BY_RELEASE).count().await.unwrap();
+    let count = client
+        .scan::<Product>()
+        .index(Product::BY_RELEASE)
+        .count()
+        .await
+        .unwrap();
     assert_eq!(count, 12);
     let scanned = client
         .scan::<Product>()
@@ -211,7 +239,11 @@ async fn index_query_and_scan(server: Server) {
         let mut o = order(&format!("o-{n}"), if n < 4 { "alice" } else { "bob" }, n);
         orders.save(&mut o).await.unwrap();
     }
-    let alice = orders.query(Order::BY_CUSTOMER.key("alice")).all().await.unwrap();
+    let alice = orders
+        .query(Order::BY_CUSTOMER.key("alice"))
+        .all()
+        .await
+        .unwrap();
     let ids: Vec<&str> = alice.iter().map(|o| o.order_id.as_str()).collect();
     assert_eq!(ids, ["o-0", "o-1", "o-2", "o-3"]);
 }
@@ -221,7 +253,11 @@ async fn scan_filter_projection_count(server: Server) {
     assert_eq!(client.scan::<Product>().count().await.unwrap(), 30);
     let some = client
         .scan::<Product>()
-        .filter(Product::STOCK.eq(4).and(Product::NAME.begins_with("product")))
+        .filter(
+            Product::STOCK
+                .eq(4)
+                .and(Product::NAME.begins_with("product")),
+        )
         .page_size(7)
         .all()
         .await
@@ -254,7 +290,10 @@ async fn parallel_scan_reads_every_item_once(server: Server) {
     seen.sort();
     let expected: Vec<String> = (0..60).map(|n| format!("sku-{n:03}")).collect();
     assert_eq!(seen, expected, "every item exactly once");
-    assert_eq!(client.scan::<Product>().segments(3).count().await.unwrap(), 60);
+    assert_eq!(
+        client.scan::<Product>().segments(3).count().await.unwrap(),
+        60
+    );
 }
 
 async fn invalid_key_conditions_are_rejected(server: Server) {
@@ -288,7 +327,19 @@ async fn invalid_key_conditions_are_rejected(server: Server) {
             .await,
     );
     assert!(text.contains("key attribute"), "{text}");
-    invalid(client.query(Product::TENANT.eq("acme")).limit(0).all().await);
-    invalid(client.query(Product::TENANT.eq("acme")).page_size(0).all().await);
+    invalid(
+        client
+            .query(Product::TENANT.eq("acme"))
+            .limit(0)
+            .all()
+            .await,
+    );
+    invalid(
+        client
+            .query(Product::TENANT.eq("acme"))
+            .page_size(0)
+            .all()
+            .await,
+    );
     invalid(client.scan::<Product>().segments(0).all().await);
 }

@@ -37,16 +37,24 @@ async fn write_across_models_then_read_together() {
         .get(&new_order.key())
         .get(&item.key())
         .get(&counter)
-        .get(&OrderKey { order_id: "none".into() })
+        .get(&OrderKey {
+            order_id: "none".into(),
+        })
         .await
         .unwrap();
-    assert_eq!(read.take::<Order>(0).await.unwrap(), Some(new_order.clone()));
+    assert_eq!(
+        read.take::<Order>(0).await.unwrap(),
+        Some(new_order.clone())
+    );
     let stored = read.take::<Product>(1).await.unwrap().unwrap();
     assert_eq!(stored.version, 1, "transaction puts are versioned");
     assert_eq!(read.take::<Counter>(2).await.unwrap().unwrap().count, 2);
     assert_eq!(read.take::<Order>(3).await.unwrap(), None);
     let wrong = read.take::<Product>(0).await;
-    assert!(matches!(wrong, Err(Error::InvalidRequest { .. })), "{wrong:?}");
+    assert!(
+        matches!(wrong, Err(Error::InvalidRequest { .. })),
+        "{wrong:?}"
+    );
 
     client
         .transact_write()
@@ -81,12 +89,19 @@ async fn cancellation_says_which_action_failed() {
     assert_eq!(reasons[1].code.as_deref(), Some("ConditionalCheckFailed"));
     assert_eq!(reasons[1].table, client.table_name::<Order>());
     assert!(error.to_string().contains("action 1"), "{error}");
-    assert_eq!(client.get(&fresh.key()).await.unwrap(), None, "all or nothing");
+    assert_eq!(
+        client.get(&fresh.key()).await.unwrap(),
+        None,
+        "all or nothing"
+    );
 
     let mut stale = product("acme", "sku-v", 1);
     client.save(&mut stale.clone()).await.unwrap();
     let versioned = client.transact_write().put(&stale).await.unwrap_err();
-    assert!(matches!(versioned, Error::TransactionCanceled { .. }), "{versioned:?}");
+    assert!(
+        matches!(versioned, Error::TransactionCanceled { .. }),
+        "{versioned:?}"
+    );
     stale.version = 1;
     client.transact_write().put(&stale).await.unwrap();
 }
@@ -95,14 +110,23 @@ async fn cancellation_says_which_action_failed() {
 async fn empty_and_duplicate_transactions_are_rejected() {
     let client = tables().await;
     let empty = client.transact_write().await;
-    assert!(matches!(empty, Err(Error::InvalidRequest { .. })), "{empty:?}");
+    assert!(
+        matches!(empty, Err(Error::InvalidRequest { .. })),
+        "{empty:?}"
+    );
     let item = order("o-1", "a", 1);
     let twice = client
         .transact_write()
         .put(&item)
         .check(&item.key(), Condition::item_not_exists())
         .await;
-    assert!(matches!(twice, Err(Error::InvalidRequest { .. })), "{twice:?}");
+    assert!(
+        matches!(twice, Err(Error::InvalidRequest { .. })),
+        "{twice:?}"
+    );
     let no_gets = client.transact_get().await;
-    assert!(matches!(no_gets, Err(Error::InvalidRequest { .. })), "{no_gets:?}");
+    assert!(
+        matches!(no_gets, Err(Error::InvalidRequest { .. })),
+        "{no_gets:?}"
+    );
 }

@@ -11,12 +11,8 @@ use crate::error::Error;
 use crate::model::{Attr, Model, role};
 
 /// A typed condition on items of model `M`: the condition of a write, or the filter of a
-/// query or scan. Build one from attribute handles and combine with [`Condition::and`],
-/// [`Condition::or`] and `!`:
-///
-/// ```ignore
-/// let cond = Product::STOCK.gt(0).and(Product::NAME.begins_with("Blue")) & !Product::IMAGE.exists();
-/// ```
+/// query or scan. Build one from attribute handles and combine with [`Condition::and`] (`&`),
+/// [`Condition::or`] (`|`) and `!` (see the [module docs](crate::expr) for an example).
 #[must_use = "a condition does nothing until it is passed to an operation"]
 pub struct Condition<M> {
     node: Node,
@@ -328,7 +324,10 @@ impl<M, C: Compare> Attr<M, C, role::Value> {
     }
 
     /// The attribute equals one of `values` (1 to 100 of them).
-    pub fn is_in<V: IntoOperand<OperandOf<C>>>(&self, values: impl IntoIterator<Item = V>) -> Condition<M> {
+    pub fn is_in<V: IntoOperand<OperandOf<C>>>(
+        &self,
+        values: impl IntoIterator<Item = V>,
+    ) -> Condition<M> {
         Condition::from_node(Node::In {
             name: self.name(),
             operands: values.into_iter().map(|v| self.operand(v)).collect(),

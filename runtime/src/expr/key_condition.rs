@@ -60,7 +60,10 @@ impl<M> HashCondition<M> {
     /// Renders `#k = :v`.
     pub(crate) fn render(self, ctx: &Context<'_>, ph: &mut Placeholders) -> Result<String, Error> {
         let name = ph.name(self.operand.field().name);
-        Ok(format!("{name} = {}", ph.value(self.operand.compared(ctx)?)))
+        Ok(format!(
+            "{name} = {}",
+            ph.value(self.operand.compared(ctx)?)
+        ))
     }
 }
 
@@ -175,7 +178,10 @@ impl<M, C: Compare> IndexRange<M, C> {
 impl<M, C: Compare> Attr<M, C, role::HashKey> {
     /// The table's partition key equals `value`: the key condition of a query.
     pub fn eq(&self, value: impl IntoOperand<OperandOf<C>>) -> HashCondition<M> {
-        HashCondition::new(None, Operand::new::<C::Operand>(self.field(), &value.into_operand()))
+        HashCondition::new(
+            None,
+            Operand::new::<C::Operand>(self.field(), &value.into_operand()),
+        )
     }
 }
 
@@ -192,7 +198,10 @@ impl<M: crate::Model, H: Compare, R> Index<M, H, R> {
     pub fn key(&self, value: impl IntoOperand<OperandOf<H>>) -> HashCondition<M> {
         let schema = self.schema();
         let field = field_of::<M>(schema.key.hash.name);
-        HashCondition::new(Some(schema.name), Operand::new::<H::Operand>(field, &value.into_operand()))
+        HashCondition::new(
+            Some(schema.name),
+            Operand::new::<H::Operand>(field, &value.into_operand()),
+        )
     }
 }
 

@@ -1,24 +1,49 @@
 //! Typed DynamoDB expressions: conditions and filters ([`Condition`]), update actions
 //! ([`Update`]), key conditions of queries ([`HashCondition`], [`RangeCondition`]).
 //!
-//! Expressions are built from the attribute handles generated models expose (`Product::STOCK`),
-//! so an attribute of another model, a value of the wrong type, a filter on a key attribute or a
-//! comparison on a randomized-encrypted attribute does not compile:
+//! Expressions are built from the attribute handles generated models expose (`Product::STOCK`;
+//! here written by hand):
+//!
+//! ```
+//! use dynamate::codec::{Num, Str};
+//! use dynamate::expr::{Condition, Update};
+//! use dynamate::model::role;
+//! use dynamate::{Attr, Field};
+//!
+//! struct Product;
+//! const NAME: Attr<Product, Str, role::Value> = Attr::new(Field::plain("name"));
+//! const STOCK: Attr<Product, Num<i32>, role::Value> = Attr::new(Field::plain("stock"));
+//!
+//! let filter: Condition<Product> =
+//!     NAME.begins_with("Blue") & STOCK.between(1, 100) & !NAME.eq("Blue whale");
+//! let update: Update<Product> = Update::new().set(NAME, "Blue mug").increment(STOCK, 5);
+//! ```
+//!
+//! So an attribute of another model, a value of the wrong type, a filter on a key attribute or a
+//! comparison on a randomized-encrypted (or offloaded) attribute does not compile:
 //!
 //! ```compile_fail
-//! # use dynamate::{Attr, model::role, codec::Str, expr::Condition};
+//! # use dynamate::{Attr, Field, model::role, codec::Str, expr::Condition};
 //! # struct Product;
-//! const SKU: Attr<Product, Str, role::RangeKey> = Attr::new(dynamate::Field::plain("sku"));
+//! const SKU: Attr<Product, Str, role::RangeKey> = Attr::new(Field::plain("sku"));
 //! // A key attribute cannot be filtered on: use a key condition (`query`) instead.
 //! let filter: Condition<Product> = SKU.exists();
 //! ```
 //!
 //! ```compile_fail
-//! # use dynamate::{Attr, model::role, codec::Bytes, expr::Condition};
+//! # use dynamate::{Attr, Field, model::role, codec::Bytes, expr::Condition};
 //! # struct Archive;
-//! const SECRET: Attr<Archive, Bytes, role::Sealed> = Attr::new(dynamate::Field::plain("secret"));
-//! // Randomized ciphertexts differ for equal plaintexts: equality can never match.
+//! const SECRET: Attr<Archive, Bytes, role::Sealed> = Attr::new(Field::plain("secret"));
+//! // Randomized ciphertexts differ for equal plaintexts: equality could never match.
 //! let filter: Condition<Archive> = SECRET.eq(vec![1, 2, 3]);
+//! ```
+//!
+//! ```compile_fail
+//! # use dynamate::{Attr, Field, model::role, codec::Num, expr::Condition};
+//! # struct Product;
+//! const STOCK: Attr<Product, Num<i32>, role::Value> = Attr::new(Field::plain("stock"));
+//! // The operand has the attribute's type.
+//! let filter: Condition<Product> = STOCK.eq("ten");
 //! ```
 //!
 //! Attribute names and values always go through placeholders (`#n0`, `:v0`), so reserved words

@@ -198,7 +198,7 @@ impl Operand {
                 .map(Some),
         });
         encoded.map_err(|cause| {
-            Error::Encode(EncodeError {
+            Error::from(EncodeError {
                 table: ctx.schema.table_name,
                 attribute: field.name.to_string(),
                 cause,

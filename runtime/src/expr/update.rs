@@ -11,15 +11,8 @@ use crate::error::Error;
 use crate::model::{Attr, role};
 use crate::transform::PendingUpload;
 
-/// Typed update actions on an item of model `M`, for `Client::update` and transactions.
-///
-/// ```ignore
-/// let update = Update::new()
-///     .set(Product::NAME, "Blue mug")
-///     .increment(Product::STOCK, 5)
-///     .add_to_set(Product::COLORS, ["blue".to_string()].into_operand())
-///     .remove(Product::IMAGE);
-/// ```
+/// Typed update actions on an item of model `M`, for `Client::update` and transactions (see
+/// the [module docs](crate::expr) for an example).
 ///
 /// Key attributes cannot be updated (no method accepts them). Compressed, encrypted and
 /// offloaded attributes can only be set whole or removed. On a model with a version attribute
@@ -89,7 +82,10 @@ impl<M> Update<M> {
         attr: Attr<M, C, R>,
         value: impl IntoOperand<C::Value>,
     ) -> Self {
-        self.with(Action::Set(Operand::new::<C>(attr.field(), &value.into_operand())))
+        self.with(Action::Set(Operand::new::<C>(
+            attr.field(),
+            &value.into_operand(),
+        )))
     }
 
     /// Sets the attribute to `value` only if the item does not have it yet.
@@ -111,12 +107,18 @@ impl<M> Update<M> {
 
     /// Adds `by` to a number (`SET #a = #a + :by`; the attribute must exist).
     pub fn increment<T: Number>(self, attr: Attr<M, Num<T>, role::Value>, by: T) -> Self {
-        self.with(Action::Arithmetic(Operand::new::<Num<T>>(attr.field(), &by), "+"))
+        self.with(Action::Arithmetic(
+            Operand::new::<Num<T>>(attr.field(), &by),
+            "+",
+        ))
     }
 
     /// Subtracts `by` from a number (`SET #a = #a - :by`; the attribute must exist).
     pub fn decrement<T: Number>(self, attr: Attr<M, Num<T>, role::Value>, by: T) -> Self {
-        self.with(Action::Arithmetic(Operand::new::<Num<T>>(attr.field(), &by), "-"))
+        self.with(Action::Arithmetic(
+            Operand::new::<Num<T>>(attr.field(), &by),
+            "-",
+        ))
     }
 
     /// Adds `by` to a number, starting from 0 when the attribute is absent (`ADD`).
@@ -125,7 +127,11 @@ impl<M> Update<M> {
     }
 
     /// Adds the elements to a set, creating it when absent (`ADD`).
-    pub fn add_to_set<C: SetCodec>(self, attr: Attr<M, C, role::Value>, elements: C::Value) -> Self {
+    pub fn add_to_set<C: SetCodec>(
+        self,
+        attr: Attr<M, C, role::Value>,
+        elements: C::Value,
+    ) -> Self {
         self.with(Action::Add(Operand::new::<C>(attr.field(), &elements)))
     }
 
@@ -191,9 +197,10 @@ impl<M> Update<M> {
                      every update, so it cannot be changed directly"
                 )));
             }
-            clauses
-                .add
-                .push(format!("{name} {}", ph.value(AttributeValue::N("1".into_operand()))));
+            clauses.add.push(format!(
+                "{name} {}",
+                ph.value(AttributeValue::N("1".into_operand()))
+            ));
         }
         Ok(clauses.join())
     }
@@ -304,6 +311,9 @@ impl Clauses {
         [&self.set, &self.remove, &self.add, &self.delete]
             .into_iter()
             .flatten()
-            .any(|part| part.split(|c: char| !(c.is_alphanumeric() || c == '#')).any(|t| t == placeholder))
+            .any(|part| {
+                part.split(|c: char| !(c.is_alphanumeric() || c == '#'))
+                    .any(|t| t == placeholder)
+            })
     }
 }

@@ -1,6 +1,6 @@
 //! Single-item operations: save/create, get, delete, refresh and update.
 
-use std::future::{Future, IntoFuture};
+use std::future::IntoFuture;
 
 use futures::future::BoxFuture;
 
@@ -99,7 +99,9 @@ impl<'a, M: Model> Save<'a, M> {
             .set_expression_attribute_values(values)
             .send()
             .await
-            .map_err(|e| version_conflict(Error::from_sdk("PutItem", &put.table, e), put.version))?;
+            .map_err(|e| {
+                version_conflict(Error::from_sdk("PutItem", &put.table, e), put.version)
+            })?;
         if let Some((next, _)) = put.version {
             self.item.set_version(next);
         }
@@ -175,17 +177,13 @@ pub(crate) fn projection_expression<M: Model>(
     }
     let key = M::SCHEMA.key;
     let keys = std::iter::once(key.hash.name).chain(key.range.map(|r| r.name));
-    let mut names: Vec<&str> = keys.chain(projected.iter().copied()).collect();
-    names.dedup();
     let mut seen = std::collections::HashSet::new();
-    names.retain(|n| seen.insert(*n));
-    Some(
-        names
-            .into_iter()
-            .map(|n| placeholders.name(n))
-            .collect::<Vec<_>>()
-            .join(", "),
-    )
+    let names: Vec<String> = keys
+        .chain(projected.iter().copied())
+        .filter(|n| seen.insert(*n))
+        .map(|n| placeholders.name(n))
+        .collect();
+    Some(names.join(", "))
 }
 
 impl<'a, M: Model> IntoFuture for Get<'a, M> {
@@ -379,31 +377,30 @@ impl Client {
     }
 
     /// Re-reads `item` (strongly consistent); [`Error::NotFound`] if it was deleted.
-    pub fn refresh<'a, M: Model>(
-        &'a self,
-        item: &'a mut M,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'a {
-        async move {
-            let key = item.key();
-            match self.get(&key).consistent_read().await? {
-                Some(fresh) => {
-                    *item = fresh;
-                    Ok(())
-                }
-                None => Err(Error::NotFound {
-                    operation: "GetItem",
-                    table: self.table_name::<M>(),
-                    what: "the item",
-                    hint: "it was deleted since it was read",
-                    source: None,
-                }),
+    pub async fn refresh<M: Model>(&self, item: &mut M) -> Result<(), Error> {
+        let key = item.key();
+        match self.get(&key).consistent_read().await? {
+            Some(fresh) => {
+                *item = fresh;
+                Ok(())
             }
+            None => Err(Error::NotFound {
+                operation: "GetItem",
+                table: self.table_name::<M>(),
+                what: "the item",
+                hint: "it was deleted since it was read",
+                source: None,
+            }),
         }
     }
 
     /// Applies `update` to the item with `key` and returns the item as updated. Like DynamoDB,
     /// an update of a missing item creates it; add [`Condition::item_exists`] to prevent that.
-    pub fn update<K: ModelKey>(&self, key: &K, update: Update<K::Model>) -> UpdateItem<'_, K::Model> {
+    pub fn update<K: ModelKey>(
+        &self,
+        key: &K,
+        update: Update<K::Model>,
+    ) -> UpdateItem<'_, K::Model> {
         UpdateItem {
             client: self,
             key: key.clone(),

@@ -166,7 +166,7 @@ pub(crate) fn check_item_size(table: &str, item: &Item) -> Result<(), Error> {
     if size <= MAX_ITEM_SIZE {
         return Ok(());
     }
-    sizes.sort_by(|a, b| b.1.cmp(&a.1));
+    sizes.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
     sizes.truncate(3);
     Err(Error::ItemTooLarge {
         table: table.to_string(),

@@ -113,16 +113,15 @@ impl<M: Model> Query<M> {
     /// Checks the key condition and filter against the table or index, and renders them.
     fn request(self) -> Result<(Client, Request), Error> {
         let (key, kind) = self.key_schema()?;
-        if let Some(range) = &self.range {
-            if range.index != self.hash.index || Some(range.name()) != key.range.map(|r| r.name)
-            {
-                return Err(self.invalid(format!(
-                    "the sort key condition on `{}` does not belong to the queried {}; build it \
+        if let Some(range) = &self.range
+            && (range.index != self.hash.index || Some(range.name()) != key.range.map(|r| r.name))
+        {
+            return Err(self.invalid(format!(
+                "the sort key condition on `{}` does not belong to the queried {}; build it \
                      from the same table or index as the partition key condition",
-                    range.name(),
-                    self.hash.index.unwrap_or("table"),
-                )));
-            }
+                range.name(),
+                self.hash.index.unwrap_or("table"),
+            )));
         }
         if kind == Some(IndexKind::Global) && self.settings.consistent {
             return Err(self.invalid(
@@ -137,7 +136,10 @@ impl<M: Model> Query<M> {
         let index = self.hash.index;
         let mut key_condition = self.hash.render(&ctx, &mut placeholders)?;
         if let Some(range) = self.range {
-            key_condition = format!("{key_condition} AND {}", range.render(&ctx, &mut placeholders)?);
+            key_condition = format!(
+                "{key_condition} AND {}",
+                range.render(&ctx, &mut placeholders)?
+            );
         }
         let filter = self
             .filter

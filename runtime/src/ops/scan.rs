@@ -52,7 +52,7 @@ impl<M: Model> Scan<M> {
     }
 
     /// Renders the scan; one request per segment.
-    fn requests(self) -> Result<(Client, Vec<Request>), Error> {
+    fn requests(self) -> Result<(Client, Vec<Request>, Option<usize>), Error> {
         if !(1..=1_000_000).contains(&self.segments) {
             return Err(self.invalid("`segments` must be between 1 and 1,000,000"));
         }
@@ -67,9 +67,8 @@ impl<M: Model> Scan<M> {
             ));
         }
         if self.segments > 1 && self.settings.start.is_some() {
-            return Err(self.invalid(
-                "a cursor resumes one sequential scan; it cannot start a parallel scan",
-            ));
+            return Err(self
+                .invalid("a cursor resumes one sequential scan; it cannot start a parallel scan"));
         }
         let table = self.client.table_name::<M>();
         let ctx = self.client.context::<M>("Scan", &table);
@@ -81,11 +80,15 @@ impl<M: Model> Scan<M> {
         let projection = projection_expression::<M>(&self.settings.projection, &mut placeholders);
         let total = i32::try_from(self.segments).unwrap_or(i32::MAX);
         let settings = self.settings;
-        let requests = (0..total)
+        let segments = if total > 1 {
+            (0..total).map(|segment| Some((segment, total))).collect()
+        } else {
+            vec![None]
+        };
+        let requests: Vec<Request> = segments
+            .into_iter()
             .map(|segment| Request {
-                kind: Kind::Scan {
-                    segment: (total > 1).then_some((segment, total)),
-                },
+                kind: Kind::Scan { segment },
                 table: table.clone(),
                 index,
                 filter: filter.clone(),
@@ -93,27 +96,24 @@ impl<M: Model> Scan<M> {
                 placeholders: placeholders.clone(),
                 consistent: settings.consistent,
                 page_size: settings.page_size,
+                // Applied to the merged stream of all segments instead.
                 limit: None,
                 start: settings.start.clone(),
             })
-            .collect::<Vec<_>>();
-        requests[0].check()?;
+            .collect();
         if settings.limit == Some(0) {
             return Err(Error::invalid("Scan", &table, "`limit` must be at least 1"));
         }
-        let mut requests = requests;
-        if let [single] = requests.as_mut_slice() {
-            single.limit = settings.limit;
-        }
-        Ok((self.client, requests))
+        requests[0].check()?;
+        Ok((self.client, requests, settings.limit))
     }
 
     /// Every matching item; segments are read concurrently and interleaved.
     pub fn stream(self) -> BoxStream<'static, Result<M, Error>> {
-        let limit = self.settings.limit;
         match self.requests() {
-            Ok((client, requests)) => {
-                let items = stream::select_all(requests.into_iter().map(|r| r.items(client.clone())));
+            Ok((client, requests, limit)) => {
+                let items =
+                    stream::select_all(requests.into_iter().map(|r| r.items(client.clone())));
                 let items = match limit {
                     Some(limit) => items.take(limit).boxed(),
                     None => items.boxed(),
@@ -130,7 +130,7 @@ impl<M: Model> Scan<M> {
         if self.segments > 1 {
             return Err(self.invalid("`page` reads one sequential scan; drop `segments`"));
         }
-        let (client, requests) = self.requests()?;
+        let (client, requests, _) = self.requests()?;
         let page = requests[0].page(&client).await?;
         decoded_page(&client, page).await
     }
@@ -142,7 +142,7 @@ impl<M: Model> Scan<M> {
 
     /// The number of matching items, segments counted concurrently.
     pub async fn count(self) -> Result<u64, Error> {
-        let (client, requests) = self.requests()?;
+        let (client, requests, _) = self.requests()?;
         let counts =
             futures::future::try_join_all(requests.iter().map(|r| r.count(&client))).await?;
         Ok(counts.into_iter().sum())
