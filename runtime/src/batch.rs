@@ -445,3 +445,49 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUICK: BatchRetry = BatchRetry {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(4),
+    };
+
+    #[test]
+    fn backoff_is_capped_and_grows() {
+        for attempt in 0..40 {
+            let cap = QUICK
+                .base_delay
+                .saturating_mul(1u32.checked_shl(attempt).unwrap_or(u32::MAX))
+                .min(QUICK.max_delay);
+            assert!(QUICK.backoff(attempt) <= cap);
+        }
+    }
+
+    #[tokio::test]
+    async fn leftovers_come_back_after_the_budget() {
+        let mut attempts = 0;
+        let (done, left) = QUICK
+            .run(vec![1, 2, 3], |pending: Vec<i32>| {
+                attempts += 1;
+                // Each attempt processes the first pending element only.
+                async move { Ok((pending[..1].to_vec(), pending[1..].to_vec())) }
+            })
+            .await
+            .unwrap();
+        assert_eq!(attempts, 3);
+        assert_eq!(done, [1, 2, 3]);
+        assert!(left.is_empty());
+
+        let (done, left) = QUICK
+            .run(vec![1, 2, 3, 4, 5], |pending: Vec<i32>| async move {
+                Ok((pending[..1].to_vec(), pending[1..].to_vec()))
+            })
+            .await
+            .unwrap();
+        assert_eq!((done, left), (vec![1, 2, 3], vec![4, 5]));
+    }
+}

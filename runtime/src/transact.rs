@@ -308,7 +308,7 @@ impl<'a> TransactGet<'a> {
         if gets.is_empty() || gets.len() > MAX_ACTIONS {
             return Err(Error::invalid(
                 GET,
-                "",
+                "(none)",
                 format!(
                     "a read transaction needs 1 to {MAX_ACTIONS} items, got {}",
                     gets.len()
