@@ -229,6 +229,8 @@ pub struct CancellationReason {
     pub index: usize,
     /// DynamoDB table of the action.
     pub table: String,
+    /// Primary key of the item the action was on.
+    pub key: crate::model::Item,
     /// `ConditionalCheckFailed`, `TransactionConflict`, ...; `None` when this action was fine.
     pub code: Option<String>,
     /// DynamoDB's message, if any.
@@ -241,9 +243,10 @@ fn describe_reasons(reasons: &[CancellationReason]) -> String {
         .filter_map(|r| {
             let code = r.code.as_deref().filter(|c| *c != "None")?;
             Some(format!(
-                "action {} on `{}`: {code}{}",
+                "action {} on `{}` item {}: {code}{}",
                 r.index,
                 r.table,
+                describe_key(&r.key),
                 r.message
                     .as_deref()
                     .map(|m| format!(" ({m})"))
@@ -256,6 +259,20 @@ fn describe_reasons(reasons: &[CancellationReason]) -> String {
     } else {
         failed.join("; ")
     }
+}
+
+/// `{name=value, ...}` of a key, sorted by name, for messages.
+fn describe_key(key: &crate::model::Item) -> String {
+    let mut parts: Vec<String> = key
+        .iter()
+        .map(|(name, value)| match value {
+            aws_sdk_dynamodb::types::AttributeValue::S(s) => format!("{name}={s:?}"),
+            aws_sdk_dynamodb::types::AttributeValue::N(n) => format!("{name}={n}"),
+            other => format!("{name}={other:?}"),
+        })
+        .collect();
+    parts.sort();
+    format!("{{{}}}", parts.join(", "))
 }
 
 /// The error and its sources on one line: the SDK's own `Display` is only "service error".

@@ -216,7 +216,7 @@ impl<'a> TransactWrite<'a> {
                 ));
             }
         }
-        let items = prepared.into_iter().map(|(item, _)| item).collect();
+        let (items, keys): (Vec<_>, Vec<_>) = prepared.into_iter().unzip();
         let result = self
             .client
             .dynamodb()
@@ -226,7 +226,7 @@ impl<'a> TransactWrite<'a> {
             .await;
         result
             .map(|_| ())
-            .map_err(|error| cancellation(error, &self.tables))
+            .map_err(|error| cancellation(error, &self.tables, keys))
     }
 }
 
@@ -256,15 +256,18 @@ fn cancellation(
         aws_smithy_runtime_api::http::Response,
     >,
     tables: &[String],
+    keys: Vec<Item>,
 ) -> Error {
     let reasons = match error.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
             .cancellation_reasons()
             .iter()
+            .zip(keys)
             .enumerate()
-            .map(|(index, reason)| CancellationReason {
+            .map(|(index, (reason, key))| CancellationReason {
                 index,
                 table: tables.get(index).cloned().unwrap_or_default(),
+                key,
                 code: reason.code.clone().filter(|c| c != "None"),
                 message: reason.message.clone(),
             })

@@ -2,7 +2,7 @@
 //! client-side checks, and consistent multi-item reads.
 
 use dynamate::expr::{Condition, Update};
-use dynamate::{Error, Model};
+use dynamate::{Error, Model, ModelKey};
 use dynamate_tests::fixtures::{client, order, product};
 use dynamate_tests::support::Server;
 use dynamate_tests::{Counter, CounterKey, Order, OrderKey, Product};
@@ -88,7 +88,16 @@ async fn cancellation_says_which_action_failed() {
     assert_eq!(reasons[0].code, None, "the create was fine");
     assert_eq!(reasons[1].code.as_deref(), Some("ConditionalCheckFailed"));
     assert_eq!(reasons[1].table, client.table_name::<Order>());
-    assert!(error.to_string().contains("action 1"), "{error}");
+    assert_eq!(
+        reasons[1].key,
+        existing.key().to_item().unwrap(),
+        "names the item"
+    );
+    let text = error.to_string();
+    assert!(
+        text.contains("action 1") && text.contains(r#"order_id="o-1""#),
+        "{text}"
+    );
     assert_eq!(
         client.get(&fresh.key()).await.unwrap(),
         None,
