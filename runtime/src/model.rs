@@ -296,6 +296,7 @@ impl<'a> ItemWriter<'a> {
     }
 
     /// Writes one attribute; absent optionals and empty sets are left out.
+    #[inline]
     pub fn put<M, C: Codec, R>(
         &mut self,
         attr: &Attr<M, C, R>,
@@ -314,6 +315,17 @@ impl<'a> ItemWriter<'a> {
                 Err(cause) => Err(self.error(&field, cause)),
             };
         }
+        self.put_transformed::<C>(field, value)
+    }
+
+    /// The transform pipeline's path of [`ItemWriter::put`], kept out of line so the plain path
+    /// inlines into generated code.
+    #[inline(never)]
+    fn put_transformed<C: Codec>(
+        &mut self,
+        field: Field,
+        value: &C::Value,
+    ) -> Result<(), EncodeError> {
         if C::is_absent(value) {
             return Ok(());
         }
