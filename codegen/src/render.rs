@@ -143,7 +143,7 @@ fn index_handle_view(table: &Table, index: &Index) -> Value {
         IndexKind::Local => "local",
     };
     json!({
-        "konst": index.name.to_uppercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+        "konst": index.konst,
         "name": literal(&index.name),
         "doc": doc_attrs(&format!("The {kind} secondary index `{}` of [`{}`], for typed queries and scans.", index.name, table.name)),
         "hash_codec": codec_of(&index.hash.0),
