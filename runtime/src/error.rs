@@ -74,7 +74,7 @@ pub struct EncodeError {
     pub cause: CodecError,
 }
 
-/// The boxed underlying error an [`Error`] keeps as its source (usually the AWS SDK's).
+/// The boxed underlying error an [`enum@Error`] keeps as its source (usually the AWS SDK's).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The error of every dynamate operation: what was done, on which table, and why.

@@ -5,8 +5,11 @@
 //! DynamoDB attribute values through the [`codec`] module, and attribute transforms
 //! (compression, client-side encryption, S3 offload) run through [`transform`].
 //!
-//! Most users never call this crate directly except through the generated types and
-//! [`Transforms`] (which carries the keyring used for encrypted attributes).
+//! Operations ([`ops`]) are methods of [`Client`] and of the [`ModelExt`] extension trait:
+//! tables, single items, updates, queries and scans as streams, batches ([`batch`]) and
+//! transactions ([`transact`]). Conditions, filters, updates and key conditions are typed
+//! expressions ([`expr`]) built from the generated attribute and index handles. Every operation
+//! fails with one [`Error`] type.
 #![deny(missing_docs)]
 
 pub mod batch;

@@ -11,7 +11,7 @@ use crate::model::{IndexKind, KeySchema, Model, ModelKey};
 
 /// A query, from [`Client::query`]: partition key equality, an optional sort key condition and
 /// filter; results as a [`futures::Stream`] across pages ([`Query::stream`]), one page at a time
-/// with a resumable [`Cursor`] ([`Query::page`]), all at once ([`Query::all`]) or counted
+/// with a resumable [`Cursor`](crate::Cursor) ([`Query::page`]), all at once ([`Query::all`]) or counted
 /// ([`Query::count`]).
 #[must_use = "a query does nothing until it is streamed, paged or counted"]
 pub struct Query<M: Model> {
