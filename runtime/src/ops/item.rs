@@ -40,8 +40,12 @@ pub(crate) async fn prepare_put<M: Model>(
     let mut item = client.encode_item(model).await?;
     check_item_size(&table, &item)?;
     let only_version = condition.is_none() && !only_if_absent;
+    // A create is conditioned on absence alone: whatever version the new item holds.
     let (version_check, version) = match lock_version(model, &mut item) {
-        Some((check, next)) => (Some(check), Some((next, only_version))),
+        Some((check, next)) => (
+            (!only_if_absent).then_some(check),
+            Some((next, only_version)),
+        ),
         None => (None, None),
     };
     let absent = only_if_absent.then(|| Node::Exists {
