@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod fixtures;
 pub mod support;
 
 dynamate::include_models!();
