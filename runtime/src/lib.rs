@@ -25,6 +25,7 @@ pub mod index;
 pub mod model;
 pub mod offload;
 pub mod ops;
+pub mod rotation;
 pub mod tracker;
 pub mod transact;
 pub mod transform;
