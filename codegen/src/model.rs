@@ -155,6 +155,8 @@ pub enum Projection {
 pub struct Index {
     /// Index name.
     pub name: String,
+    /// Name of the index's typed handle constant (`BY_CUSTOMER`).
+    pub konst: String,
     /// Global or local.
     pub kind: IndexKind,
     /// Partition key attribute and scalar.

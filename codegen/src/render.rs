@@ -126,6 +126,29 @@ fn table_view(table: &Table) -> Value {
         "version_attribute": option_literal(special_attr(table, crate::types::ValueType::Version)),
         "fields": fields,
         "key_fields": key_fields,
+        "index_handles": table.indexes.iter().map(|i| index_handle_view(table, i)).collect::<Vec<_>>(),
+        "version_fields": table.fields.iter().filter(|f| f.ty == crate::types::ValueType::Version).map(|f| json!({ "rust": f.rust })).collect::<Vec<_>>(),
+    })
+}
+
+/// The typed handle of a secondary index (`Order::BY_CUSTOMER`): its name and key codecs.
+fn index_handle_view(table: &Table, index: &Index) -> Value {
+    let codec_of = |attr: &str| {
+        table.fields.iter().find(|f| f.attr == attr).map_or_else(
+            || "dynamate::index::NoRange".to_string(),
+            |f| crate::types::wrap_optional(f.optional, f.ty.codec(), "dynamate::codec::Opt"),
+        )
+    };
+    let kind = match index.kind {
+        IndexKind::Global => "global",
+        IndexKind::Local => "local",
+    };
+    json!({
+        "konst": index.konst,
+        "name": literal(&index.name),
+        "doc": doc_attrs(&format!("The {kind} secondary index `{}` of [`{}`], for typed queries and scans.", index.name, table.name)),
+        "hash_codec": codec_of(&index.hash.0),
+        "range_codec": index.range.as_ref().map_or_else(|| "dynamate::index::NoRange".to_string(), |(name, _)| codec_of(name)),
     })
 }
 

@@ -943,7 +943,10 @@ impl<'r> FileValidator<'r> {
         let mut ok = true;
         for (name, index) in &table.indexes {
             match self.index(name, index, table, fields) {
-                Some(index) => indexes.push(index),
+                Some(index) => {
+                    ok &= self.check_index_constant(name, &index, fields);
+                    indexes.push(index);
+                }
                 None => ok = false,
             }
         }
@@ -972,6 +975,24 @@ impl<'r> FileValidator<'r> {
             }
         }
         ok.then_some(indexes)
+    }
+
+    /// The index's handle constant must not clash with an attribute constant.
+    fn check_index_constant(&mut self, name: &SString, index: &Index, fields: &[Field]) -> bool {
+        let Some(field) = fields.iter().find(|f| f.konst == index.konst) else {
+            return true;
+        };
+        self.reporter
+            .error(
+                span_of(name),
+                format!(
+                    "index `{}` and attribute `{}` both map to the constant `{}`",
+                    index.name, field.attr, index.konst
+                ),
+                "clashes",
+            )
+            .help("rename the index, or give the attribute a different `rust_name`");
+        false
     }
 
     fn index(
@@ -1077,6 +1098,7 @@ impl<'r> FileValidator<'r> {
         };
         Some(Index {
             name: index_name.clone(),
+            konst: index_constant(index_name),
             kind,
             hash: (hash.get_ref().clone(), hash_scalar),
             range,
@@ -1338,5 +1360,16 @@ fn suggest_type_name(name: &str) -> String {
     match camel.chars().next() {
         Some(c) if c.is_ascii_alphabetic() => camel,
         _ => format!("Model{camel}"),
+    }
+}
+
+/// The constant of an index's typed handle: its name in SHOUTY_SNAKE_CASE, prefixed with
+/// `INDEX_` when that does not start with a letter.
+fn index_constant(name: &str) -> String {
+    let konst = name.to_shouty_snake_case();
+    if konst.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        konst
+    } else {
+        format!("INDEX_{konst}")
     }
 }

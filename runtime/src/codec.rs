@@ -214,7 +214,7 @@ macro_rules! float_number {
             const NAME: &'static str = stringify!($t);
 
             fn to_number_string(&self) -> Result<String, CodecError> {
-                float_to_number_string(f64::from(*self), self.to_string(), format!("{:e}", self))
+                float_to_number_string(f64::from(*self), || self.to_string(), || format!("{:e}", self))
             }
 
             fn from_number_string(text: &str) -> Result<Self, CodecError> {
@@ -226,10 +226,11 @@ macro_rules! float_number {
 float_number!(f32, f64);
 
 /// Picks plain or scientific notation for a float and rejects what DynamoDB cannot store.
+/// Only the chosen notation is formatted (formatting is most of the cost of encoding a float).
 fn float_to_number_string(
     value: f64,
-    plain: String,
-    scientific: String,
+    plain: impl FnOnce() -> String,
+    scientific: impl FnOnce() -> String,
 ) -> Result<String, CodecError> {
     if !value.is_finite() {
         return Err(CodecError::Unrepresentable {
@@ -246,9 +247,9 @@ fn float_to_number_string(
     }
     // Plain text reads best in the console, but large or tiny values would print hundreds of digits.
     if magnitude == 0.0 || (1e-7..1e21).contains(&magnitude) {
-        Ok(plain)
+        Ok(plain())
     } else {
-        Ok(scientific)
+        Ok(scientific())
     }
 }
 
@@ -405,6 +406,19 @@ impl<C: Codec> Codec for Opt<C> {
     }
 }
 
+/// Collects fallible elements into a vector allocated once (collecting into `Result<Vec<_>, _>`
+/// cannot pre-size it).
+fn collect_sized<T>(
+    len: usize,
+    elements: impl Iterator<Item = Result<T, CodecError>>,
+) -> Result<Vec<T>, CodecError> {
+    let mut out = Vec::with_capacity(len);
+    for element in elements {
+        out.push(element?);
+    }
+    Ok(out)
+}
+
 /// Encodes one element of a list or map, where "absent" is stored as `NULL`.
 fn encode_element<C: Codec>(value: &C::Value) -> Result<AttributeValue, CodecError> {
     Ok(C::encode(value)?.unwrap_or(AttributeValue::Null(true)))
@@ -425,10 +439,7 @@ impl<C: Codec> Codec for List<C> {
     const DYNAMO_TYPE: &'static str = "L";
 
     fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, CodecError> {
-        let elements = value
-            .iter()
-            .map(encode_element::<C>)
-            .collect::<Result<_, _>>()?;
+        let elements = collect_sized(value.len(), value.iter().map(encode_element::<C>))?;
         Ok(Some(AttributeValue::L(elements)))
     }
 
@@ -448,10 +459,10 @@ impl<C: Codec> Codec for Map<C> {
     const DYNAMO_TYPE: &'static str = "M";
 
     fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, CodecError> {
-        let entries = value
-            .iter()
-            .map(|(k, v)| Ok((k.clone(), encode_element::<C>(v)?)))
-            .collect::<Result<HashMap<_, _>, CodecError>>()?;
+        let mut entries = HashMap::with_capacity(value.len());
+        for (k, v) in value {
+            entries.insert(k.clone(), encode_element::<C>(v)?);
+        }
         Ok(Some(AttributeValue::M(entries)))
     }
 
@@ -482,7 +493,7 @@ macro_rules! set_codec {
                 if value.is_empty() {
                     return Ok(None);
                 }
-                let elements = value.iter().map(|$e| $to).collect::<Result<_, CodecError>>()?;
+                let elements = collect_sized(value.len(), value.iter().map(|$e| $to))?;
                 Ok(Some(AttributeValue::$variant(elements)))
             }
 

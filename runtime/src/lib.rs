@@ -5,10 +5,14 @@
 //! DynamoDB attribute values through the [`codec`] module, and attribute transforms
 //! (compression, client-side encryption, S3 offload) run through [`transform`].
 //!
-//! Most users never call this crate directly except through the generated types and
-//! [`Transforms`] (which carries the keyring used for encrypted attributes).
+//! Operations ([`ops`]) are methods of [`Client`] and of the [`ModelExt`] extension trait:
+//! tables, single items, updates, queries and scans as streams, batches ([`batch`]) and
+//! transactions ([`transact`]). Conditions, filters, updates and key conditions are typed
+//! expressions ([`expr`]) built from the generated attribute and index handles. Every operation
+//! fails with one [`Error`] type.
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod client;
 pub mod codec;
 pub mod compress;
@@ -16,16 +20,24 @@ pub mod console;
 pub mod crypto;
 pub mod decimal;
 pub mod error;
+pub mod expr;
+pub mod index;
 pub mod model;
 pub mod offload;
+pub mod ops;
+pub mod rotation;
 pub mod tracker;
+pub mod transact;
 pub mod transform;
 
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use client::{Client, ClientBuilder};
 pub use decimal::Decimal;
 pub use error::{CodecError, DecodeError, EncodeError, Error};
+pub use expr::{Condition, Update};
+pub use index::Index;
 pub use model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};
+pub use ops::{Cursor, ModelExt, Page};
 pub use transform::Transforms;
 
 /// Includes the models that `dynamate_codegen::Builder` generated into `OUT_DIR`: write

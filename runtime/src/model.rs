@@ -223,6 +223,16 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// This item's primary key.
     fn key(&self) -> Self::Key;
 
+    /// The optimistic-locking version this copy holds, for models with a `version` attribute
+    /// (generated); `None` otherwise.
+    fn version(&self) -> Option<u64> {
+        None
+    }
+
+    /// Sets the optimistic-locking version after a successful write (generated for models with
+    /// a `version` attribute; does nothing otherwise).
+    fn set_version(&mut self, _version: u64) {}
+
     /// Writes every attribute into `item` (generated).
     fn write_item(&self, item: &mut ItemWriter<'_>) -> Result<(), EncodeError>;
 
@@ -288,38 +298,61 @@ impl<'a> ItemWriter<'a> {
     }
 
     /// Writes one attribute; absent optionals and empty sets are left out.
+    #[inline]
     pub fn put<M, C: Codec, R>(
         &mut self,
         attr: &Attr<M, C, R>,
         value: &C::Value,
     ) -> Result<(), EncodeError> {
         let field = attr.field;
-        let stored = if field.transform.is_none() {
-            C::encode(value).map(|v| v.map(Encoded::Inline))
-        } else if C::is_absent(value) {
-            Ok(None)
-        } else {
-            let item_key = self.item_key(&field);
-            self.transforms
-                .encode::<C>(self.schema, &field, item_key.as_deref(), value)
-                .map(Some)
-        };
-        match stored {
-            Ok(Some(Encoded::Inline(stored))) => {
+        // The plain path stays free of the (large) `Encoded` values of the transform pipeline:
+        // it is the hot path of every item conversion.
+        if field.transform.is_none() {
+            return match C::encode(value) {
+                Ok(Some(stored)) => {
+                    self.item.insert(field.name.to_string(), stored);
+                    Ok(())
+                }
+                Ok(None) => Ok(()),
+                Err(cause) => Err(self.error(&field, cause)),
+            };
+        }
+        self.put_transformed::<C>(field, value)
+    }
+
+    /// The transform pipeline's path of [`ItemWriter::put`], kept out of line so the plain path
+    /// inlines into generated code.
+    #[inline(never)]
+    fn put_transformed<C: Codec>(
+        &mut self,
+        field: Field,
+        value: &C::Value,
+    ) -> Result<(), EncodeError> {
+        if C::is_absent(value) {
+            return Ok(());
+        }
+        let item_key = self.item_key(&field);
+        let encoded = self
+            .transforms
+            .encode::<C>(self.schema, &field, item_key.as_deref(), value)
+            .map_err(|cause| self.error(&field, cause))?;
+        match encoded {
+            Encoded::Inline(stored) => {
                 self.item.insert(field.name.to_string(), stored);
-                Ok(())
             }
-            Ok(Some(Encoded::Offloaded { pointer, upload })) => {
+            Encoded::Offloaded { pointer, upload } => {
                 self.item.insert(field.name.to_string(), pointer);
                 self.uploads.push(upload);
-                Ok(())
             }
-            Ok(None) => Ok(()),
-            Err(cause) => Err(EncodeError {
-                table: self.schema.table_name,
-                attribute: field.name.to_string(),
-                cause,
-            }),
+        }
+        Ok(())
+    }
+
+    fn error(&self, field: &Field, cause: CodecError) -> EncodeError {
+        EncodeError {
+            table: self.schema.table_name,
+            attribute: field.name.to_string(),
+            cause,
         }
     }
 
@@ -341,7 +374,7 @@ impl<'a> ItemWriter<'a> {
             Some(upload) => Err(EncodeError {
                 table: self.schema.table_name,
                 attribute: upload.attribute.to_string(),
-                cause: CodecError::Transform(crate::transform::TransformError::NeedsClient),
+                cause: crate::transform::TransformError::NeedsClient.into(),
             }),
         }
     }

@@ -359,7 +359,7 @@ fn not_fetched(error: DecodeError, skipped: &[(&'static str, Pointer)]) -> Decod
         .find(|(attribute, _)| *attribute == error.attribute);
     match (pointer, &error.cause) {
         (Some((_, pointer)), CodecError::Missing) => DecodeError {
-            cause: CodecError::Transform(TransformError::NotFetched { uri: pointer.uri() }),
+            cause: TransformError::NotFetched { uri: pointer.uri() }.into(),
             ..error
         },
         _ => error,

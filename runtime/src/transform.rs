@@ -347,8 +347,20 @@ impl Transforms {
         item_key: Option<&[u8]>,
         value: &C::Value,
     ) -> Result<Encoded, CodecError> {
+        self.encode_bytes(schema, field, item_key, C::to_bytes(value)?)
+    }
+
+    /// Runs the pipeline forward on already serialized bytes (`Codec::to_bytes`): what
+    /// [`Transforms::encode`] does after serializing, shared with expression operands so a
+    /// condition on a compressed or deterministically encrypted attribute compares stored forms.
+    pub(crate) fn encode_bytes(
+        &self,
+        schema: &TableSchema,
+        field: &Field,
+        item_key: Option<&[u8]>,
+        mut bytes: Vec<u8>,
+    ) -> Result<Encoded, CodecError> {
         let transform = &field.transform;
-        let mut bytes = C::to_bytes(value)?;
         if transform.compress {
             bytes = compress::compress(&bytes);
         }

@@ -1,9 +1,25 @@
 //! The models generated from `schemas/`, compiled as a user crate compiles them, with the
 //! named Rust types the schemas refer to. The workspace's integration tests live in `tests/`.
+//!
+//! Typed expressions refuse what DynamoDB could never answer. A filter on a randomized-encrypted
+//! attribute does not compile (equal plaintexts have different ciphertexts):
+//!
+//! ```compile_fail,E0599
+//! use dynamate_tests::{Archive, Order};
+//! let filter = Archive::SECRET_BINARY.eq(b"a secret image".to_vec());
+//! ```
+//!
+//! while the deterministic one does:
+//!
+//! ```
+//! use dynamate_tests::Archive;
+//! let filter = Archive::SECRET_MESSAGE.eq("attack at 2PM tomorrow!");
+//! ```
 #![deny(warnings)]
 
 use serde::{Deserialize, Serialize};
 
+pub mod fixtures;
 pub mod support;
 
 dynamate::include_models!();

@@ -36,8 +36,15 @@ pub async fn fetch_with_concurrency(
         table: schema.table_name,
         item: describe_key(schema, item),
     };
-    let fetched: Vec<_> = stream::iter(pointers)
-        .map(|(attribute, pointer)| target.get(attribute, pointer))
+    // A struct without lifetimes (not a tuple holding `&str`) as the stream item: a closure
+    // taking a tuple with a reference makes rustc infer a higher-ranked signature, and the
+    // futures of callers that must be `Send` then fail to type-check.
+    let wanted: Vec<Wanted> = pointers
+        .into_iter()
+        .map(|(attribute, pointer)| Wanted { attribute, pointer })
+        .collect();
+    let fetched: Vec<_> = stream::iter(wanted)
+        .map(|wanted| target.get(wanted))
         .buffer_unordered(limit.max(1))
         .try_collect()
         .await?;
@@ -54,12 +61,15 @@ struct Target<'a> {
     item: String,
 }
 
+/// One offloaded attribute to fetch.
+struct Wanted {
+    attribute: &'static str,
+    pointer: Pointer,
+}
+
 impl Target<'_> {
-    async fn get(
-        &self,
-        attribute: &'static str,
-        pointer: Pointer,
-    ) -> Result<(&'static str, Vec<u8>), OffloadError> {
+    async fn get(&self, wanted: Wanted) -> Result<(&'static str, Vec<u8>), OffloadError> {
+        let Wanted { attribute, pointer } = wanted;
         let fetch_error = |source| OffloadError::Fetch {
             table: self.table,
             item: self.item.clone(),
