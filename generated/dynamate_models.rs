@@ -3186,6 +3186,11 @@ impl dynamate::tracker::Status for IngestStatus {
         Self::Succeeded,
         Self::Ignored,
     ];
+    const PENDING: Self = Self::Pending;
+    const IN_PROGRESS: Self = Self::InProgress;
+    const FAILED: Self = Self::Failed;
+    const SUCCEEDED: Self = Self::Succeeded;
+    const IGNORED: Self = Self::Ignored;
     fn as_str(&self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -3197,7 +3202,17 @@ impl dynamate::tracker::Status for IngestStatus {
     }
 }
 
+impl std::fmt::Display for IngestStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(dynamate::tracker::Status::as_str(self))
+    }
+}
+
 /// Step 1: download and store raw documents.
+///
+/// Operations are the provided methods of [`dynamate::tracker::Tracker`]; with it in scope:
+/// `Ingest::create(&client, task_id, data)`, `Ingest::run(&client, task_id, |ctx| async move { ... })`,
+/// `Ingest::query(&client, status, query)`, `Ingest::counts(&client)`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ingest;
 impl dynamate::tracker::Tracker for Ingest {
@@ -3244,6 +3259,11 @@ impl dynamate::tracker::Status for EnrichStatus {
         Self::WaitingForIngest,
         Self::PartiallyEnriched,
     ];
+    const PENDING: Self = Self::Pending;
+    const IN_PROGRESS: Self = Self::InProgress;
+    const FAILED: Self = Self::Failed;
+    const SUCCEEDED: Self = Self::Succeeded;
+    const IGNORED: Self = Self::Ignored;
     fn as_str(&self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -3257,7 +3277,17 @@ impl dynamate::tracker::Status for EnrichStatus {
     }
 }
 
+impl std::fmt::Display for EnrichStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(dynamate::tracker::Status::as_str(self))
+    }
+}
+
 /// Status tracker for use case `enrich`, stored in the DynamoDB table `tasks`.
+///
+/// Operations are the provided methods of [`dynamate::tracker::Tracker`]; with it in scope:
+/// `Enrich::create(&client, task_id, data)`, `Enrich::run(&client, task_id, |ctx| async move { ... })`,
+/// `Enrich::query(&client, status, query)`, `Enrich::counts(&client)`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Enrich;
 impl dynamate::tracker::Tracker for Enrich {

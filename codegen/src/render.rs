@@ -371,7 +371,11 @@ fn tracker_view(tracker: &Tracker) -> Value {
         "name_literal": literal(&tracker.name),
         "status_name": tracker.status_name,
         "statuses": statuses,
-        "doc": doc_attrs(tracker.doc.as_deref().unwrap_or(&default_doc)),
+        "doc": doc_attrs(&format!(
+            "{}\n\nOperations are the provided methods of [`dynamate::tracker::Tracker`]; with it in scope:\n`{}::create(&client, task_id, data)`, `{}::run(&client, task_id, |ctx| async move {{ ... }})`,\n`{}::query(&client, status, query)`, `{}::counts(&client)`.",
+            tracker.doc.as_deref().unwrap_or(&default_doc),
+            tracker.name, tracker.name, tracker.name, tracker.name
+        )),
         "data_type": tracker.data_type,
         "table_name": literal(&tracker.table_name),
         "use_case": literal(&tracker.use_case),

@@ -1202,6 +1202,7 @@ impl<'r> FileValidator<'r> {
         let shards = positive(self, &tracker.shards, 10, 100, "shards");
         let max_errors = positive(self, &tracker.max_errors, 10, 100, "max_errors");
         let custom_statuses = self.custom_statuses(&tracker.statuses);
+        let use_case = self.use_case(tracker.use_case.as_ref());
         let data_type = match &tracker.data {
             None => Some("dynamate::__private::serde_json::Value".to_string()),
             Some(data) if data.get_ref() == "json" => {
@@ -1216,11 +1217,7 @@ impl<'r> FileValidator<'r> {
         let type_name = type_name?;
         Some(Tracker {
             status_name: format!("{type_name}Status"),
-            use_case: tracker
-                .use_case
-                .as_ref()
-                .map(|u| u.get_ref().clone())
-                .unwrap_or_else(|| type_name.to_snake_case()),
+            use_case: use_case?.unwrap_or_else(|| type_name.to_snake_case()),
             name: type_name,
             table_name: table_name?,
             doc: tracker.doc.as_ref().map(|d| d.get_ref().clone()),
@@ -1232,6 +1229,24 @@ impl<'r> FileValidator<'r> {
             data_type: data_type?,
             billing: billing?,
         })
+    }
+
+    /// The explicit use case, if valid (`Some(None)` when the type name's default applies).
+    fn use_case(&mut self, use_case: Option<&SString>) -> Option<Option<String>> {
+        let Some(use_case) = use_case else {
+            return Some(None);
+        };
+        let text = use_case.get_ref();
+        let valid = text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        if text.is_empty() || text.len() > 100 || !valid {
+            self.reporter
+                .error(span_of(use_case), format!("`{text}` cannot be a use case"), "invalid use case")
+                .help("use cases are 1 to 100 characters of letters, digits, `_`, `-` and `.` (task keys join them to task ids with `#`)");
+            return None;
+        }
+        Some(Some(text.clone()))
     }
 
     fn custom_statuses(&mut self, statuses: &[SString]) -> Option<Vec<(String, String)>> {
