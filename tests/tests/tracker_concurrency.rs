@@ -201,8 +201,6 @@ async fn worker(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn workers_with_failures_and_crashes_finish_every_task() {
     let client = setup_serialized().await;
-    // The table has no per-test prefix (see `setup_serialized`): start from no Enrich tasks.
-    Enrich::delete_all(&client).await.unwrap();
     for i in 0..TASKS {
         let data = EnrichInput {
             document_id: format!("doc-{i}"),

@@ -44,7 +44,7 @@ impl Intercept for LoseAnswer {
 }
 
 /// A client (two attempts per request) whose `fail_at`-th UpdateItem answer is lost, and the
-/// counter of UpdateItem answers. `from_clients` has no table prefix: the table is `tasks`.
+/// counter of UpdateItem answers; the client has its own table prefix, so its own `tasks` table.
 async fn client_losing(fail_at: u32) -> (dynamate::Client, Arc<AtomicU32>) {
     let plain = builder(Server::Moto).max_attempts(2).build().await;
     let counter = Arc::new(AtomicU32::new(0));
@@ -58,7 +58,7 @@ async fn client_losing(fail_at: u32) -> (dynamate::Client, Arc<AtomicU32>) {
         .to_builder()
         .interceptor(interceptor)
         .build();
-    let client = dynamate::Client::from_clients(
+    let client = builder(Server::Moto).build_from_clients(
         aws_sdk_dynamodb::Client::from_conf(config),
         plain.s3().clone(),
     );

@@ -41,9 +41,8 @@ pub async fn setup_serialized() -> dynamate::Client {
         .to_builder()
         .http_client(serial)
         .build();
-    // `from_clients` sets no table prefix: the table is the schema's `tasks`, shared with other
-    // such tests (other use cases or unique task ids) on this server.
-    let client = dynamate::Client::from_clients(
+    // A unique table prefix, so this test's `tasks` table is its own.
+    let client = dynamate_tests::support::builder(Server::Moto).build_from_clients(
         aws_sdk_dynamodb::Client::from_conf(config),
         plain.s3().clone(),
     );
