@@ -304,20 +304,20 @@ impl<'a> ItemWriter<'a> {
         attr: &Attr<M, C, R>,
         value: &C::Value,
     ) -> Result<(), EncodeError> {
-        let field = attr.field;
+        let field = &attr.field;
         // The plain path stays free of the (large) `Encoded` values of the transform pipeline:
         // it is the hot path of every item conversion.
         if field.transform.is_none() {
             return match C::encode(value) {
                 Ok(Some(stored)) => {
-                    self.item.insert(field.name.to_string(), stored);
+                    self.item.insert(field.name.to_owned(), stored);
                     Ok(())
                 }
                 Ok(None) => Ok(()),
-                Err(cause) => Err(self.error(&field, cause)),
+                Err(cause) => Err(self.error(field, cause)),
             };
         }
-        self.put_transformed::<C>(field, value)
+        self.put_transformed::<C>(*field, value)
     }
 
     /// The transform pipeline's path of [`ItemWriter::put`], kept out of line so the plain path
@@ -452,13 +452,13 @@ impl<'a> ItemReader<'a> {
         attr: &Attr<M, C, R>,
         missing: impl FnOnce() -> Result<C::Value, CodecError>,
     ) -> Result<C::Value, DecodeError> {
-        let field = attr.field;
+        let field = &attr.field;
         let result = match self.item.remove(field.name) {
             None => missing(),
             Some(stored) if field.transform.is_none() => C::decode(stored),
             Some(stored) => {
                 self.transforms
-                    .decode::<C>(self.schema, &field, self.item_key.as_deref(), stored)
+                    .decode::<C>(self.schema, field, self.item_key.as_deref(), stored)
             }
         };
         result.map_err(|cause| DecodeError {

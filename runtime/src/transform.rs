@@ -65,8 +65,9 @@ impl Transform {
     };
 
     /// Whether the value is stored as-is.
+    #[inline]
     pub fn is_none(&self) -> bool {
-        *self == Self::NONE
+        !self.compress && self.encrypt.is_none() && self.offload.is_none()
     }
 }
 

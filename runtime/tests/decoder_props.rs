@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use dynamate::codec::{
-    self, BinarySet, Bool, Bytes, Codec, DateTime, Json, List, Map, Num, NumberSet, Opt, Str, StringSet, Ttl,
+    self, BinarySet, Bool, Bytes, Codec, DateTime, Json, List, Map, Num, NumberSet, Opt, Str,
+    StringSet, Ttl,
 };
 use dynamate::transform::Pointer;
 use dynamate::{AttributeValue, Decimal};
