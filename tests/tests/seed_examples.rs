@@ -25,6 +25,30 @@ async fn client_with(server: Server, keyring: Keyring, prefix: Option<&str>) -> 
     .await
 }
 
+/// Creates `M`'s table (TTL only where the server has the API).
+async fn create_table<M: Model>(client: &Client, server: Server) {
+    let create = client.create_table::<M>();
+    match server {
+        Server::Moto => create.await,
+        Server::Dynalite => create.without_ttl().await,
+    }
+    .unwrap();
+}
+
+/// The item as stored, read with the raw SDK client.
+async fn raw_item(client: &Client, table: String, key: (&str, &str)) -> dynamate::Item {
+    client
+        .dynamodb()
+        .get_item()
+        .table_name(table)
+        .key(key.0, AttributeValue::S(key.1.into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap()
+}
+
 fn seed_archive(aid: &str) -> Archive {
     Archive {
         aid: aid.into(),
@@ -43,12 +67,7 @@ async fn archive_model_round_trips_and_filters_on_the_deterministic_field(server
         None,
     )
     .await;
-    let create = client.create_table::<Archive>();
-    match server {
-        Server::Moto => create.await,
-        Server::Dynalite => create.without_ttl().await,
-    }
-    .unwrap();
+    create_table::<Archive>(&client, server).await;
 
     let mut model = seed_archive("aid-001");
     client.save(&mut model).await.unwrap();
@@ -66,16 +85,7 @@ async fn archive_model_round_trips_and_filters_on_the_deterministic_field(server
     assert_eq!(read, model);
 
     // What DynamoDB holds is ciphertext, not the plaintext.
-    let raw = client
-        .dynamodb()
-        .get_item()
-        .table_name(client.table_name::<Archive>())
-        .key("aid", AttributeValue::S("aid-001".into()))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
+    let raw = raw_item(&client, client.table_name::<Archive>(), ("aid", "aid-001")).await;
     let AttributeValue::B(stored) = &raw["secret_message"] else {
         panic!("stored as binary")
     };
@@ -100,12 +110,7 @@ async fn order_model_compresses_and_leaves_absent_values_out(server: Server) {
         None,
     )
     .await;
-    let create = client.create_table::<Order>();
-    match server {
-        Server::Moto => create.await,
-        Server::Dynalite => create.without_ttl().await,
-    }
-    .unwrap();
+    create_table::<Order>(&client, server).await;
     let description = "a fancy order!".repeat(10);
     let items = serde_json::json!([
         {"item_id": "i_001", "item_name": "apple", "item_price": 2.4, "quantity": 8},
@@ -130,16 +135,12 @@ async fn order_model_compresses_and_leaves_absent_values_out(server: Server) {
         .unwrap();
     assert_eq!(read, order);
 
-    let raw = client
-        .dynamodb()
-        .get_item()
-        .table_name(client.table_name::<Order>())
-        .key("order_id", AttributeValue::S("order_001".into()))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
+    let raw = raw_item(
+        &client,
+        client.table_name::<Order>(),
+        ("order_id", "order_001"),
+    )
+    .await;
     let AttributeValue::B(stored) = &raw["description"] else {
         panic!("stored as binary")
     };

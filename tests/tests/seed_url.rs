@@ -3,41 +3,10 @@
 
 mod offload_common;
 
+use dynamate::ModelExt;
 use dynamate::expr::Update;
-use dynamate::{Client, ModelExt};
 use dynamate_tests::{Url, UrlKey};
-use offload_common::client_with_bucket;
-
-/// Keys of the objects under `prefix` in `bucket`, sorted.
-async fn objects(client: &Client, bucket: &str, prefix: &str) -> Vec<String> {
-    let listed = client
-        .s3()
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(prefix)
-        .send()
-        .await
-        .unwrap();
-    let mut keys: Vec<String> = listed
-        .contents()
-        .iter()
-        .filter_map(|o| o.key().map(str::to_owned))
-        .collect();
-    keys.sort();
-    keys
-}
-
-async fn body(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
-    let object = client
-        .s3()
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
-    object.body.collect().await.unwrap().into_bytes().to_vec()
-}
+use offload_common::{client_with_bucket, object_bytes, object_keys};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn url_model_save_get_update_refresh_delete() {
@@ -62,18 +31,20 @@ async fn url_model_save_get_update_refresh_delete() {
     );
 
     // One object per attribute, content-addressed: the key ends with the SHA-256 of the body.
-    let html_objects = objects(&client, &bucket, "dynamate/urls/html/").await;
-    let content_objects = objects(&client, &bucket, "dynamate/urls/content/").await;
+    let html_objects = object_keys(&client, &bucket, "dynamate/urls/html/").await;
+    let content_objects = object_keys(&client, &bucket, "dynamate/urls/content/").await;
     assert_eq!((html_objects.len(), content_objects.len()), (1, 1));
     for key in html_objects.iter().chain(&content_objects) {
-        let stored = body(&client, &bucket, key).await;
+        let stored = object_bytes(&client, &bucket, key).await.unwrap();
         assert_eq!(
             key.rsplit('/').next().unwrap(),
             dynamate::transform::sha256_hex(&stored)
         );
     }
     assert_eq!(
-        body(&client, &bucket, &html_objects[0]).await,
+        object_bytes(&client, &bucket, &html_objects[0])
+            .await
+            .unwrap(),
         html.as_bytes(),
         "stored as-is (no compression)"
     );
@@ -92,7 +63,7 @@ async fn url_model_save_get_update_refresh_delete() {
     assert_eq!(url.html, "<html>Hello DynamoDB</html>");
     assert_eq!(url.content, b"this is a real image!");
     assert_eq!(
-        objects(&client, &bucket, "dynamate/urls/").await.len(),
+        object_keys(&client, &bucket, "dynamate/urls/").await.len(),
         4,
         "new values, new objects"
     );
@@ -100,5 +71,8 @@ async fn url_model_save_get_update_refresh_delete() {
     client.delete(&key).await.unwrap();
     assert!(Url::get(&client, &key).await.unwrap().is_none());
     // Delete removes the item only: objects may be shared, the sweep removes orphans later.
-    assert_eq!(objects(&client, &bucket, "dynamate/urls/").await.len(), 4);
+    assert_eq!(
+        object_keys(&client, &bucket, "dynamate/urls/").await.len(),
+        4
+    );
 }
