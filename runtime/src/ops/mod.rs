@@ -25,7 +25,7 @@ pub(crate) mod item;
 mod paging;
 mod query;
 mod scan;
-mod table;
+pub(crate) mod table;
 
 pub use item::{Delete, Get, Save, UpdateItem};
 pub use paging::{Cursor, Page};

@@ -193,7 +193,12 @@ fn index_throughput(billing: Billing, index: &IndexSchema) -> Option<Provisioned
 }
 
 /// Polls until the table and its global indexes are `ACTIVE`.
-async fn wait_until_active(client: &Client, table: &str, timeout: Duration) -> Result<(), Error> {
+/// Waits until `table` and its global indexes are `ACTIVE` (tables are created asynchronously).
+pub(crate) async fn wait_until_active(
+    client: &Client,
+    table: &str,
+    timeout: Duration,
+) -> Result<(), Error> {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let description = describe(client, table).await?;

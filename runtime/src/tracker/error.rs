@@ -157,18 +157,6 @@ pub enum TrackerError {
         /// What does not match.
         reason: String,
     },
-    /// The table did not become active in time.
-    #[error(
-        "table `{table}` is still `{status}` after waiting {seconds} s; check it in the console"
-    )]
-    TableNotActive {
-        /// The table.
-        table: String,
-        /// Its last status.
-        status: String,
-        /// How long we waited.
-        seconds: u64,
-    },
 }
 
 /// The error of [`Tracker::run`](super::Tracker::run) and its variants.

@@ -5,7 +5,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ProvisionedThroughput, ScalarAttributeType, TableStatus,
+    ProjectionType, ProvisionedThroughput, ScalarAttributeType,
 };
 
 use super::Tracker;
@@ -103,36 +103,7 @@ pub(crate) async fn create_table<T: Tracker>(client: &Client) -> Result<Created,
 }
 
 async fn wait_until_active(client: &Client, table: &str) -> Result<(), TrackerError> {
-    let started = std::time::Instant::now();
-    loop {
-        let output = client
-            .dynamodb()
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| request_error("DescribeTable", table, e))?;
-        let description = output.table;
-        let status = description.as_ref().and_then(|t| t.table_status.clone());
-        let indexes_active = description
-            .iter()
-            .flat_map(|t| t.global_secondary_indexes())
-            .all(|index| {
-                index
-                    .index_status
-                    .as_ref()
-                    .is_none_or(|s| s.as_str() == "ACTIVE")
-            });
-        if status == Some(TableStatus::Active) && indexes_active {
-            return Ok(());
-        }
-        if started.elapsed() > ACTIVE_TIMEOUT {
-            return Err(TrackerError::TableNotActive {
-                table: table.to_string(),
-                status: status.map_or_else(|| "unknown".to_string(), |s| s.as_str().to_string()),
-                seconds: ACTIVE_TIMEOUT.as_secs(),
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    crate::ops::table::wait_until_active(client, table, ACTIVE_TIMEOUT)
+        .await
+        .map_err(|e| request_error("DescribeTable", table, e))
 }
