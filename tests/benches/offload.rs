@@ -7,12 +7,11 @@
 #[path = "../tests/offload_common/mod.rs"]
 mod offload_common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+#[path = "common/request_counter.rs"]
+mod request_counter;
+
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use dynamate::model::ItemWriter;
 use dynamate::offload::{self, MAX_CONCURRENT_REQUESTS};
 use dynamate::{Client, Model, Transforms};
@@ -20,36 +19,11 @@ use dynamate_tests::support::{Server, builder};
 use dynamate_tests::{Url, UrlKey};
 use futures::{StreamExt, stream};
 use offload_common::*;
+use request_counter::RequestCounter;
 
 const ITEMS: usize = 100;
 const VALUE_LEN: usize = 200 * 1024;
 const ROUNDS: usize = 3;
-
-/// Counts the HTTP requests an S3 client sends.
-#[derive(Debug, Default, Clone)]
-struct RequestCounter(Arc<AtomicU64>);
-
-impl Intercept for RequestCounter {
-    fn name(&self) -> &'static str {
-        "RequestCounter"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), aws_sdk_s3::error::BoxError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-}
-
-impl RequestCounter {
-    fn take(&self) -> u64 {
-        self.0.swap(0, Ordering::Relaxed)
-    }
-}
 
 /// A client with its own bucket and table whose S3 requests are counted.
 async fn counted_client() -> (Client, RequestCounter) {

@@ -9,36 +9,17 @@
 //!
 //! Prints one line per scenario; figures are recorded in docs/benchmarks.md.
 
+#[path = "common/request_counter.rs"]
+mod request_counter;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::BoxError;
 use dynamate::tracker::{RunError, RunOptions, Tracker};
 use dynamate_tests::Ingest;
 use dynamate_tests::support::{Server, builder, unique_name};
-
-/// Counts every HTTP request the DynamoDB client sends (retries included).
-#[derive(Debug, Clone, Default)]
-struct RequestCounter(Arc<AtomicU64>);
-
-impl Intercept for RequestCounter {
-    fn name(&self) -> &'static str {
-        "RequestCounter"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-}
+use request_counter::RequestCounter;
 
 /// A client whose DynamoDB requests `counter` counts.
 async fn counted_client(counter: &RequestCounter) -> dynamate::Client {
@@ -134,9 +115,9 @@ async fn scenario(
         }
     }
     tokio::time::sleep(Duration::from_millis(10)).await; // let the last 1 ms lease expire
-    let before = counter.0.load(Ordering::Relaxed);
+    let before = counter.count();
     let elapsed = run_all(client, Arc::new(ids), workers).await;
-    let requests = counter.0.load(Ordering::Relaxed) - before;
+    let requests = counter.count() - before;
     println!(
         "tracker run, first attempt {first:?}, {workers} worker(s), {tasks} tasks: {:.0} tasks/s ({:.2} ms per task per worker), {:.2} DynamoDB requests per task",
         tasks as f64 / elapsed.as_secs_f64(),
