@@ -37,8 +37,9 @@ pub enum CodecError {
         reason: String,
     },
     /// The attribute's transform failed (compression, encryption or S3 offload); boxed, as
-    /// crypto errors are large and every codec result carries this type.
-    #[error("{0}")]
+    /// crypto errors are large and every codec result carries this type. Transparent: its
+    /// `Display` and `source()` are the transform error's own.
+    #[error(transparent)]
     Transform(Box<crate::transform::TransformError>),
 }
 
@@ -50,7 +51,7 @@ impl From<crate::transform::TransformError> for CodecError {
 
 /// A value read from DynamoDB could not be turned into its Rust field.
 #[derive(Debug, Error)]
-#[error("cannot read attribute `{attribute}` of table `{table}`: {cause}")]
+#[error("cannot read attribute `{attribute}` of table `{table}`")]
 pub struct DecodeError {
     /// DynamoDB table name as declared in the schema.
     pub table: &'static str,
@@ -63,7 +64,7 @@ pub struct DecodeError {
 
 /// A Rust field could not be turned into a DynamoDB value.
 #[derive(Debug, Error)]
-#[error("cannot write attribute `{attribute}` of table `{table}`: {cause}")]
+#[error("cannot write attribute `{attribute}` of table `{table}`")]
 pub struct EncodeError {
     /// DynamoDB table name as declared in the schema.
     pub table: &'static str,
@@ -80,7 +81,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// The error of every dynamate operation: what was done, on which table, and why.
 ///
 /// Every case that wraps a failure keeps the underlying error (usually the AWS SDK's) as its
-/// [`std::error::Error::source`]. Match on the cases an application handles:
+/// [`std::error::Error::source`]. Each error's `Display` describes its own layer only, so print
+/// the whole chain (the server's error code and message included) with [`Report`], or with your
+/// error-reporting crate's chain formatting (`anyhow`'s `{:#}`, `eyre`). Match on the cases an
+/// application handles:
 ///
 /// ```
 /// fn explain(error: &dynamate::Error) -> &'static str {
@@ -198,7 +202,7 @@ pub enum Error {
         reason: String,
     },
     /// Any other failure of a DynamoDB request (network, validation, server error).
-    #[error("{operation} on table `{table}` failed: {}", error_chain(source.as_ref()))]
+    #[error("{operation} on table `{table}` failed")]
     Service {
         /// The operation.
         operation: &'static str,
@@ -275,16 +279,29 @@ fn describe_key(key: &crate::model::Item) -> String {
     format!("{{{}}}", parts.join(", "))
 }
 
-/// The error and its sources on one line: the SDK's own `Display` is only "service error".
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+/// An error and all its sources on one line, outermost first, separated by `: `.
+///
+/// dynamate's errors describe one layer each in `Display` and keep the rest in
+/// [`std::error::Error::source`]; `Report` prints the whole chain, as a log line or a CLI's
+/// message would want it:
+///
+/// ```
+/// let error = std::io::Error::other("disk full");
+/// assert_eq!(dynamate::Report(&error).to_string(), "disk full");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
     }
-    text
 }
 
 impl Error {

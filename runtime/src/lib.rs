@@ -33,7 +33,7 @@ pub mod transform;
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use client::{Client, ClientBuilder};
 pub use decimal::Decimal;
-pub use error::{CodecError, DecodeError, EncodeError, Error};
+pub use error::{CodecError, DecodeError, EncodeError, Error, Report};
 pub use expr::{Condition, Update};
 pub use index::Index;
 pub use model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};

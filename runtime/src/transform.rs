@@ -76,10 +76,10 @@ impl Transform {
 #[non_exhaustive]
 pub enum TransformError {
     /// Compressed bytes are corrupt or too large.
-    #[error("cannot decompress: {0}")]
+    #[error(transparent)]
     Compress(#[from] CompressError),
     /// Encryption or decryption failed (wrong key, tampered bytes, unknown key id...).
-    #[error("{0}")]
+    #[error(transparent)]
     Crypto(#[from] CryptoError),
     /// The attribute is encrypted but the context has no keyring.
     #[error(

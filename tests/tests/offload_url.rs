@@ -282,7 +282,7 @@ async fn reads_can_skip_offloaded_attributes() {
         .decode_item_with::<Url>(url_item, Offloaded::Skip)
         .await
         .expect_err("html is required");
-    let message = error.to_string();
+    let message = dynamate::Report(&error).to_string();
     assert!(matches!(error, Error::Decode(_)), "{message}");
     assert!(
         message.contains("`html`") && message.contains(&html.uri()),

@@ -88,7 +88,10 @@ fn missing_attributes_use_defaults_or_report_the_attribute() {
     item.remove("id");
     let error = Counter::from_item(item).unwrap_err();
     assert_eq!((error.table, error.attribute.as_str()), ("counters", "id"));
-    assert!(error.to_string().contains("missing"), "{error}");
+    assert!(
+        dynamate::Report(&error).to_string().contains("missing"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -103,7 +106,7 @@ fn mistyped_attribute_names_expected_and_found_types() {
     let error = Counter::from_item(item).unwrap_err();
     assert_eq!(error.attribute, "count");
     assert_eq!(
-        error.to_string(),
+        dynamate::Report(&error).to_string(),
         "cannot read attribute `count` of table `counters`: expected a DynamoDB N value, found S"
     );
 }

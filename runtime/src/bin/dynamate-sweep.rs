@@ -130,7 +130,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("dynamate-sweep: {error}");
+            eprintln!("dynamate-sweep: {}", dynamate::Report(&error));
             ExitCode::FAILURE
         }
     }

@@ -103,14 +103,12 @@ pub enum TrackerError {
     #[error(transparent)]
     LeaseLost(#[from] LeaseLost),
     /// A DynamoDB request failed.
-    #[error("{operation} on task table `{table}` failed: {message}")]
+    #[error("{operation} on task table `{table}` failed")]
     Request {
         /// The DynamoDB operation, such as `UpdateItem`.
         operation: &'static str,
         /// The table (with the client's prefix and suffix).
         table: String,
-        /// The SDK's error with its context (service error code and message).
-        message: String,
         /// The SDK's error.
         #[source]
         source: BoxError,
@@ -128,7 +126,7 @@ pub enum TrackerError {
         reason: String,
     },
     /// Task data or output could not be serialized as JSON.
-    #[error("cannot serialize the {what} of task `{task_id}` as JSON: {source}")]
+    #[error("cannot serialize the {what} of task `{task_id}` as JSON")]
     Json {
         /// `task data` or `task output`.
         what: &'static str,
@@ -163,11 +161,11 @@ pub enum TrackerError {
 #[derive(Debug, Error)]
 pub enum RunError<E> {
     /// The task did not start; the work did not run.
-    #[error("{0}")]
+    #[error("the task did not start")]
     Start(#[source] TrackerError),
     /// The work failed; the failure was recorded.
     #[error(
-        "task failed (attempt {retries}, now {}): {error}",
+        "task failed (attempt {retries}, now {})",
         if *ignored { "ignored: no more retries" } else { "failed: it will be retried" }
     )]
     Task {
@@ -181,7 +179,7 @@ pub enum RunError<E> {
     },
     /// The work ran but its outcome was not recorded: the lease was lost
     /// ([`TrackerError::LeaseLost`]) or the request failed.
-    #[error("the task's outcome was not recorded: {source}")]
+    #[error("the task's outcome was not recorded")]
     Record {
         /// Why.
         #[source]

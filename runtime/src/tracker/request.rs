@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
@@ -18,7 +17,6 @@ where
     TrackerError::Request {
         operation,
         table: table.to_string(),
-        message: DisplayErrorContext(&error).to_string(),
         source: Box::new(error),
     }
 }
