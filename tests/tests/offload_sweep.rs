@@ -264,11 +264,11 @@ async fn a_sweep_for_one_environment_never_deletes_another_environments_objects(
             .build()
     };
     let (dev, prod) = (environment("dev").await, environment("prod").await);
-    create_table::<Url>(&dev).await;
     create_table::<Url>(&prod).await;
 
     let only_prod = page("https://prod.example", "<html>only prod has this</html>");
     let prod_item = save(&prod, &only_prod).await.expect("save prod");
+    // dev's table: one item and one orphan.
     let dev_orphan = table_with_an_orphan(&dev).await;
     let_a_second_pass().await;
 
