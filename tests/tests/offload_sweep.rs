@@ -73,7 +73,7 @@ async fn dry_run_is_the_default_and_deletes_nothing() {
         .await
         .expect("sweep");
     assert_eq!((report.deleted, report.changed), (1, 0), "{report}");
-    assert!(object_bytes(&client, &bucket, &orphan).await.is_none());
+    assert_deleted(&client, &bucket, &orphan).await;
     assert_eq!(object_keys(&client, &bucket, "dynamate/").await.len(), 2);
 }
 
@@ -136,7 +136,7 @@ async fn an_orphan_reused_by_a_concurrent_save_survives() {
         .await
         .expect("sweep");
     assert_eq!(report.deleted, 1, "{report}");
-    assert!(object_bytes(&client, &bucket, &orphan).await.is_none());
+    assert_deleted(&client, &bucket, &orphan).await;
 }
 
 /// The same race where the sweep's delete wins: the save finds the object gone on its refresh and
@@ -185,7 +185,7 @@ async fn versioned_buckets_are_swept_version_by_version() {
         .await
         .expect("sweep");
     assert_eq!(report.deleted, 1, "{report}");
-    assert!(object_bytes(&client, &bucket, &orphan).await.is_none());
+    assert_deleted(&client, &bucket, &orphan).await;
     let versions = client
         .s3()
         .list_object_versions()
@@ -225,7 +225,7 @@ async fn prefix_overrides_keep_environments_apart() {
         assert!(
             pointer(&item, "html")
                 .key
-                .starts_with(&format!("{env}/dynamate/urls/html/"))
+                .starts_with(&format!("{env}/{}", objects_of::<Url>(&client, "html")))
         );
         clients.push(client);
     }

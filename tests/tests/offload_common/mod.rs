@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
 };
 use dynamate::model::{KeyAttribute, ScalarType};
 use dynamate::{Client, Item, Model, Transforms};
@@ -52,7 +52,8 @@ pub async fn new_bucket() -> String {
     bucket
 }
 
-/// Creates the table of `M` (primary key only, on demand) as the typed `create_table` would.
+/// Creates the table of `M` (primary key only, on demand) as the typed `create_table` would, and
+/// waits until it is active.
 pub async fn create_table<M: Model>(client: &Client) {
     let key = M::SCHEMA.key;
     let mut request = client
@@ -74,6 +75,27 @@ pub async fn create_table<M: Model>(client: &Client) {
             .attribute_definitions(definition(attribute));
     }
     request.send().await.expect("create table");
+    // dynalite creates tables asynchronously (CREATING first); moto's are ACTIVE at once. (The
+    // SDK's waiter polls every 20 s at first.)
+    let active = async {
+        loop {
+            let table = client
+                .dynamodb()
+                .describe_table()
+                .table_name(client.table_name::<M>())
+                .send()
+                .await
+                .expect("describe table")
+                .table;
+            if table.and_then(|t| t.table_status) == Some(TableStatus::Active) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), active)
+        .await
+        .expect("table active within 30 s");
 }
 
 fn definition(attribute: KeyAttribute) -> AttributeDefinition {
@@ -166,7 +188,13 @@ pub async fn object_keys(client: &Client, bucket: &str, prefix: &str) -> Vec<Str
 /// The object's bytes, or `None` when S3 answers that it does not exist (`NoSuchKey`); any other
 /// failure panics, so an absence check never passes on an unrelated error.
 pub async fn object_bytes(client: &Client, bucket: &str, key: &str) -> Option<Vec<u8>> {
-    let result = client.s3().get_object().bucket(bucket).key(key).send().await;
+    let result = client
+        .s3()
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await;
     match result {
         Ok(output) => Some(output.body.collect().await.expect("read body").to_vec()),
         Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => None,
@@ -227,7 +255,12 @@ pub async fn put_object(client: &Client, bucket: &str, key: &str, bytes: &[u8]) 
 /// The key prefix of the objects attribute `attribute` of model `M` is stored under with
 /// `client` and the schema's `dynamate` prefix: `dynamate/{run-time table name}/{attribute}/`.
 pub fn objects_of<M: Model>(client: &Client, attribute: &str) -> String {
-    format!("dynamate/{}/{attribute}/", client.table_name::<M>())
+    format!("{}{attribute}/", table_objects::<M>(client))
+}
+
+/// The key prefix of all objects of model `M`'s table: `dynamate/{run-time table name}/`.
+pub fn table_objects<M: Model>(client: &Client) -> String {
+    format!("dynamate/{}/", client.table_name::<M>())
 }
 
 /// The pointer stored in `item[attribute]`.
