@@ -107,7 +107,15 @@ async fn dynamodb_failing_after_the_upload_leaves_an_orphan_the_sweep_removes() 
         .expression_attribute_names("#k", "url")
         .send()
         .await;
-    assert!(write.is_err(), "the item exists, the condition fails");
+    let condition_failed = write
+        .as_ref()
+        .err()
+        .and_then(|error| error.as_service_error())
+        .is_some_and(|error| error.is_conditional_check_failed_exception());
+    assert!(
+        condition_failed,
+        "the item exists, so the condition fails: {write:?}"
+    );
     assert!(object_bytes(&client, &bucket, &orphan.key).await.is_some());
 
     // Within the grace period the orphan stays.

@@ -266,8 +266,19 @@ async fn reads_can_skip_offloaded_attributes() {
         .await
         .expect("skip");
     assert_eq!(skipped, order("o", None));
-    // Fetching it does notice.
-    assert!(client.decode_item::<Order>(order_item).await.is_err());
+    // Fetching it does notice: the object is missing (not just "some error").
+    let error = client
+        .decode_item::<Order>(order_item)
+        .await
+        .expect_err("the object was deleted");
+    assert!(
+        matches!(
+            &error,
+            Error::Offload(dynamate::offload::OffloadError::Missing { attribute: "receipt", uri, .. })
+                if *uri == receipt.uri()
+        ),
+        "{error:?}"
+    );
 
     // Required offloaded field: a clear "not fetched" error naming the URI.
     let url_item = get_raw::<Url>(
