@@ -250,49 +250,55 @@ async fn prefix_overrides_keep_environments_apart() {
 
 /// `dev-` and `prod-` tables of one schema share a bucket and prefix (no override): each table's
 /// objects live under its own run-time name, so a sweep for `dev-` removes dev's orphans and
-/// never an object that only `prod-` references (issue 9, defect 6).
+/// never an object that only `prod-` references (issue 9, defect 6). DynamoDB is moto, then
+/// dynalite; S3 is moto.
 #[tokio::test]
 async fn a_sweep_for_one_environment_never_deletes_another_environments_objects() {
     use dynamate::Transforms;
     use dynamate_tests::support::{Server, builder, unique_name};
-    let bucket = new_bucket().await;
-    let run = unique_name("env");
-    let environment = |name: &str| {
-        builder(Server::Moto)
-            .table_prefix(format!("{name}-{run}-"))
-            .transforms(Transforms::new().with_bucket_override("my-bucket", &bucket))
-            .build()
-    };
-    let (dev, prod) = (environment("dev").await, environment("prod").await);
-    create_table::<Url>(&prod).await;
+    for server in [Server::Moto, Server::Dynalite] {
+        let bucket = new_bucket().await;
+        let run = unique_name("env");
+        // DynamoDB from `server`, S3 from moto.
+        let dynamodb = builder(server).build().await.dynamodb().clone();
+        let s3 = builder(Server::Moto).build().await.s3().clone();
+        let environment = |name: &str| {
+            builder(server)
+                .table_prefix(format!("{name}-{run}-"))
+                .transforms(Transforms::new().with_bucket_override("my-bucket", &bucket))
+                .build_from_clients(dynamodb.clone(), s3.clone())
+        };
+        let (dev, prod) = (environment("dev"), environment("prod"));
+        create_table::<Url>(&prod).await;
 
-    let only_prod = page("https://prod.example", "<html>only prod has this</html>");
-    let prod_item = save(&prod, &only_prod).await.expect("save prod");
-    // dev's table: one item and one orphan.
-    let dev_orphan = table_with_an_orphan(&dev).await;
-    let_a_second_pass().await;
+        let only_prod = page("https://prod.example", "<html>only prod has this</html>");
+        let prod_item = save(&prod, &only_prod).await.expect("save prod");
+        // dev's table: one item and one orphan.
+        let dev_orphan = table_with_an_orphan(&dev).await;
+        let_a_second_pass().await;
 
-    let report = sweep_model::<Url>(&dev, now(false))
-        .await
-        .expect("sweep dev");
-    assert_eq!(report.deleted, 1, "only dev's orphan: {report}");
-    assert_deleted(&dev, &bucket, &dev_orphan).await;
-    for attribute in ["html", "content"] {
-        let key = pointer(&prod_item, attribute).key;
-        assert!(
-            object_exists(&prod, &bucket, &key).await,
-            "the dev sweep deleted prod's {key}"
+        let report = sweep_model::<Url>(&dev, now(false))
+            .await
+            .expect("sweep dev");
+        assert_eq!(report.deleted, 1, "only dev's orphan: {report}");
+        assert_deleted(&dev, &bucket, &dev_orphan).await;
+        for attribute in ["html", "content"] {
+            let key = pointer(&prod_item, attribute).key;
+            assert!(
+                object_exists(&prod, &bucket, &key).await,
+                "the dev sweep deleted prod's {key}"
+            );
+        }
+        let key = UrlKey {
+            url: only_prod.url.clone(),
+        };
+        assert_eq!(
+            get::<Url>(&prod, &key).await.expect("prod reads its item"),
+            Some(only_prod)
         );
+        let report = sweep_model::<Url>(&prod, now(false))
+            .await
+            .expect("sweep prod");
+        assert_eq!((report.referenced, report.deleted), (2, 0), "{report}");
     }
-    let key = UrlKey {
-        url: only_prod.url.clone(),
-    };
-    assert_eq!(
-        get::<Url>(&prod, &key).await.expect("prod reads its item"),
-        Some(only_prod)
-    );
-    let report = sweep_model::<Url>(&prod, now(false))
-        .await
-        .expect("sweep prod");
-    assert_eq!((report.referenced, report.deleted), (2, 0), "{report}");
 }
