@@ -6,8 +6,9 @@
 //! An offloaded value is stored in S3 under `{prefix}/{table}/{attribute}/{sha256}` (`table` the
 //! table's run-time name, with the [`Client`]'s table prefix and suffix; the SHA-256 of the
 //! stored, i.e. compressed and/or encrypted, bytes, in lowercase hex), so identical values of
-//! one table's attribute share one object. The item holds an `M` pointer `{ s3: "s3://bucket/key", size: N, sha256: S }`
-//! (see [`crate::transform`]); values under an attribute's offload threshold stay inline as `B`.
+//! one table's attribute share one object. The item holds an `M` pointer
+//! `{ s3: "s3://bucket/key", size: N, sha256: S }` (see [`crate::transform`]); values under an
+//! attribute's offload threshold stay inline as `B`.
 //!
 //! # Writes ([`upload`])
 //!
@@ -37,11 +38,11 @@
 //! [`Client::decode_item`] follows only pointers the attribute could have written
 //! ([`crate::Transforms::accepts_pointer`]): the attribute's bucket (after overrides) and a key
 //! exactly `{prefix}/{table}/{attribute}/` followed by the SHA-256 the pointer records (or the
-//! same under the declared table name, where earlier versions stored objects). Any other pointer, such
-//! as one rewritten by someone who can write items but not read S3, to another bucket, table or
-//! attribute, is [`OffloadError::ForeignPointer`] and nothing is fetched. It then fetches the
-//! objects concurrently, checks size and SHA-256 and puts the bytes in place of the pointer before
-//! decoding. A missing object is [`OffloadError::Missing`], a different one
+//! same under the declared table name, where earlier versions stored objects). Any other
+//! pointer, such as one rewritten by someone who can write items but not read S3, to another
+//! bucket, table or attribute, is [`OffloadError::ForeignPointer`] and nothing is fetched. It
+//! then fetches the objects concurrently, checks size and SHA-256 and puts the bytes in place of
+//! the pointer before decoding. A missing object is [`OffloadError::Missing`], a different one
 //! [`OffloadError::Corrupted`]. The errors name the table, the item's primary key, the attribute
 //! and the pointer's URI, and never anything about an object found (its size, hash or content).
 //!
@@ -74,10 +75,10 @@
 //!
 //! Each table's objects are its own: object keys use the run-time table name, so environments
 //! that share a bucket (`dev-urls`, `prod-urls`) never share objects, and a sweep for one table
-//! lists and deletes only objects under that table's name. Objects that earlier versions stored under
-//! the declared table name (shared by every environment) stay readable (see
-//! [`crate::Transforms::with_legacy_object_keys`]) but are never swept, since no single table can
-//! tell whether another still references them.
+//! lists and deletes only objects under that table's name. Objects that earlier versions stored
+//! under the declared table name (shared by every environment) stay readable (see
+//! [`crate::Transforms::with_legacy_object_keys`]) but are never swept, since no single table
+//! can tell whether another still references them.
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -341,8 +341,9 @@ impl Transforms {
     /// schema* (`{prefix}/{declared table}/{attribute}/{sha256}`), where earlier versions of
     /// dynamate stored every table's objects whatever its run-time table prefix or suffix.
     /// Default: `true`, so items those versions wrote stay readable; pass `false` once no item
-    /// points there any more. Only the same bucket, prefix and attribute are accepted either way, and writes and
-    /// the sweep always use the run-time name. See `docs/storage-formats.md`, "Object".
+    /// points there any more. Only the same bucket, prefix and attribute are accepted either
+    /// way, and writes and the sweep always use the run-time name. See
+    /// `docs/storage-formats.md`, "Objects written by earlier versions".
     pub fn with_legacy_object_keys(mut self, accept: bool) -> Self {
         self.legacy_object_keys = accept;
         self

@@ -108,8 +108,8 @@ async fn main() -> ExitCode {
         eprintln!(
             "dynamate-sweep: --declared-table {declared} is no longer accepted: objects are \
              stored under the run-time table name given with --table, and the sweep touches \
-             only those. Objects that earlier versions stored under the declared name are shared by \
-             every table of that schema and are never swept; drop --declared-table"
+             only those. Objects that earlier versions stored under the declared name are \
+             shared by every table of that schema and are never swept; drop --declared-table"
         );
         return ExitCode::from(2);
     }

@@ -15,9 +15,10 @@
 //! Why this never removes an object a save relies on, including an old orphan that a concurrent
 //! save deduplicates onto: see "Race safety" in the [offload module docs](super).
 //!
-//! Objects that earlier versions of dynamate stored under the table name *as declared* (one namespace for every
-//! environment's table of that schema) are outside every run-time namespace, so no sweep lists or
-//! deletes them: only all the tables together could tell whether one is still referenced.
+//! Objects that earlier versions of dynamate stored under the table name *as declared* (one
+//! namespace for every environment's table of that schema) are outside every run-time namespace,
+//! so no sweep lists or deletes them: only all the tables together could tell whether one is
+//! still referenced.
 //!
 //! ```no_run
 //! # async fn example(client: &dynamate::Client) -> Result<(), dynamate::offload::OffloadError> {
