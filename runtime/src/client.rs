@@ -34,8 +34,7 @@ pub struct Client {
 struct Inner {
     dynamodb: aws_sdk_dynamodb::Client,
     s3: aws_sdk_s3::Client,
-    table_prefix: String,
-    table_suffix: String,
+    /// With the table prefix and suffix, which offloaded objects' keys use too.
     transforms: Transforms,
 }
 
@@ -66,7 +65,8 @@ impl Client {
         &self.inner.s3
     }
 
-    /// The transform context: keyring, decompression limit, bucket overrides.
+    /// The transform context: keyring, decompression limit, bucket and prefix overrides, and
+    /// this client's table prefix and suffix (which offloaded objects' keys use).
     pub fn transforms(&self) -> &Transforms {
         &self.inner.transforms
     }
@@ -97,10 +97,7 @@ impl Client {
 
     /// `declared` with this client's prefix and suffix.
     pub fn resolve_table_name(&self, declared: &str) -> String {
-        format!(
-            "{}{declared}{}",
-            self.inner.table_prefix, self.inner.table_suffix
-        )
+        self.inner.transforms.table_name(declared)
     }
 }
 
@@ -148,19 +145,22 @@ impl ClientBuilder {
         self
     }
 
-    /// Prepends `prefix` to every table name (per environment, per test).
+    /// Prepends `prefix` to every table name (per environment, per test). Offloaded objects are
+    /// stored under the table name with its prefix, so each environment's objects (and sweeps)
+    /// are its own.
     pub fn table_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.table_prefix = prefix.into();
         self
     }
 
-    /// Appends `suffix` to every table name.
+    /// Appends `suffix` to every table name (and so to the table name in object keys).
     pub fn table_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.table_suffix = suffix.into();
         self
     }
 
-    /// The transform context (keyring, decompression limit, bucket overrides).
+    /// The transform context (keyring, decompression limit, bucket and prefix overrides); its
+    /// table names take this builder's table prefix and suffix.
     pub fn transforms(mut self, transforms: Transforms) -> Self {
         self.transforms = transforms;
         self
@@ -232,9 +232,9 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 dynamodb,
                 s3,
-                table_prefix: self.table_prefix,
-                table_suffix: self.table_suffix,
-                transforms: self.transforms,
+                transforms: self
+                    .transforms
+                    .with_table_affixes(self.table_prefix, self.table_suffix),
             }),
         }
     }

@@ -3,10 +3,12 @@
 //!
 //! # Stored form
 //!
-//! An offloaded value is stored in S3 under `{prefix}/{table}/{attribute}/{sha256}` (the SHA-256
-//! of the stored, i.e. compressed and/or encrypted, bytes, in lowercase hex), so identical values
-//! share one object. The item holds an `M` pointer `{ s3: "s3://bucket/key", size: N, sha256: S }`
-//! (see [`crate::transform`]); values under an attribute's offload threshold stay inline as `B`.
+//! An offloaded value is stored in S3 under `{prefix}/{table}/{attribute}/{sha256}` (`table` the
+//! table's run-time name, with the [`Client`]'s table prefix and suffix; the SHA-256 of the
+//! stored, i.e. compressed and/or encrypted, bytes, in lowercase hex), so identical values of
+//! one table's attribute share one object. The item holds an `M` pointer
+//! `{ s3: "s3://bucket/key", size: N, sha256: S }` (see [`crate::transform`]); values under an
+//! attribute's offload threshold stay inline as `B`.
 //!
 //! # Writes ([`upload`])
 //!
@@ -33,10 +35,16 @@
 //!
 //! # Reads ([`fetch`])
 //!
-//! [`Client::decode_item`] fetches every pointer of the item concurrently, checks size and SHA-256
-//! and puts the bytes in place of the pointer before decoding. A missing object is
-//! [`OffloadError::Missing`], a different one [`OffloadError::Corrupted`]; both name the table, the
-//! item's primary key, the attribute and the URI.
+//! [`Client::decode_item`] follows only pointers the attribute could have written
+//! ([`crate::Transforms::accepts_pointer`]): the attribute's bucket (after overrides) and a key
+//! exactly `{prefix}/{table}/{attribute}/` followed by the SHA-256 the pointer records (or the
+//! same under the declared table name, where earlier versions stored objects). Any other
+//! pointer, such as one rewritten by someone who can write items but not read S3, to another
+//! bucket, table or attribute, is [`OffloadError::ForeignPointer`] and nothing is fetched. It
+//! then fetches the objects concurrently, checks size and SHA-256 and puts the bytes in place of
+//! the pointer before decoding. A missing object is [`OffloadError::Missing`], a different one
+//! [`OffloadError::Corrupted`]. The errors name the table, the item's primary key, the attribute
+//! and the pointer's URI, and never anything about an object found (its size, hash or content).
 //!
 //! Reads that do not need the offloaded values skip S3 in one of two ways:
 //! - leave the attributes out of the request (a `ProjectionExpression` without them): there is no
@@ -65,10 +73,12 @@
 //! one-round-trip window remains; enable versioning (with a lifecycle rule expiring noncurrent
 //! versions) to close it. Items written before the scan started are seen by the scan.
 //!
-//! One bucket prefix must belong to one table: object keys use the table name declared in the
-//! schema, not the run-time table prefix of [`Client`], so environments that share a bucket need
-//! distinct buckets or prefixes ([`crate::Transforms::with_bucket_override`],
-//! [`crate::Transforms::with_prefix_override`]) for the sweep to be correct.
+//! Each table's objects are its own: object keys use the run-time table name, so environments
+//! that share a bucket (`dev-urls`, `prod-urls`) never share objects, and a sweep for one table
+//! lists and deletes only objects under that table's name. Objects that earlier versions stored
+//! under the declared table name (shared by every environment) stay readable (see
+//! [`crate::Transforms::with_legacy_object_keys`]) but are never swept, since no single table
+//! can tell whether another still references them.
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -137,6 +147,11 @@ pub enum OffloadError {
     /// An object's content does not match the pointer's size and SHA-256.
     #[error("{0}")]
     Corrupted(Box<Corruption>),
+    /// An item's pointer is not one its attribute could have written (another bucket, another
+    /// table's or attribute's prefix, a key not ending in the recorded hash); nothing was
+    /// fetched.
+    #[error("{0}")]
+    ForeignPointer(Box<ForeignPointer>),
     /// An object could not be fetched.
     #[error(
         "cannot fetch attribute `{attribute}` of item {item} in table `{table}` from {uri}: {}. \
@@ -179,14 +194,14 @@ pub enum OffloadError {
     },
 }
 
-/// What [`OffloadError::Corrupted`] found (boxed, so that every `Result` carrying the error stays
-/// small).
+/// What [`OffloadError::Corrupted`] reports (boxed, so that every `Result` carrying the error
+/// stays small). Only what the item's pointer says: nothing about the object found, which the
+/// item's writer may not be allowed to know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "cannot read attribute `{attribute}` of item {item} in table `{table}`: {uri} is corrupted: \
-     the item expects {expected_size} bytes with SHA-256 {expected_sha256}, the object has \
-     {actual_size} bytes{}. It was changed outside dynamate; restore it or rewrite the attribute",
-    actual_sha256.as_ref().map(|sha| format!(" with SHA-256 {sha}")).unwrap_or_default()
+    "cannot read attribute `{attribute}` of item {item} in table `{table}`: the object {uri} does \
+     not match its pointer ({expected_size} bytes with SHA-256 {expected_sha256}). It was \
+     changed outside dynamate; restore it or rewrite the attribute"
 )]
 pub struct Corruption {
     /// Table name as declared in the schema.
@@ -201,10 +216,29 @@ pub struct Corruption {
     pub expected_size: u64,
     /// SHA-256 recorded in the pointer.
     pub expected_sha256: String,
-    /// Size of the object.
-    pub actual_size: u64,
-    /// SHA-256 of the object (not computed when the size already differs).
-    pub actual_sha256: Option<String>,
+}
+
+/// What [`OffloadError::ForeignPointer`] reports: the pointer and where the attribute's objects
+/// are, nothing about any object (none was fetched).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot read attribute `{attribute}` of item {item} in table `{table}`: its pointer {uri} is \
+     not one this attribute writes, so it was not followed (the attribute's objects are \
+     {expected}<the SHA-256 the pointer records>). The item was changed outside dynamate, or \
+     written with another bucket, prefix or table name; check the client's overrides and table \
+     prefix, or rewrite the attribute"
+)]
+pub struct ForeignPointer {
+    /// Table name as declared in the schema.
+    pub table: &'static str,
+    /// The item's primary key.
+    pub item: String,
+    /// Attribute.
+    pub attribute: &'static str,
+    /// The `s3://bucket/key` the pointer names.
+    pub uri: String,
+    /// `s3://bucket/prefix/` under which this attribute stores its objects.
+    pub expected: String,
 }
 
 /// The error with its chain of causes, such as `service error: NoSuchBucket: The specified bucket

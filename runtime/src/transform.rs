@@ -39,7 +39,8 @@ pub struct Encrypt {
 pub struct Offload {
     /// Bucket from the schema; can be overridden at run time.
     pub bucket: &'static str,
-    /// Key prefix; objects live under `{prefix}/{table}/{attribute}/{sha256}`.
+    /// Key prefix; objects live under `{prefix}/{table}/{attribute}/{sha256}`, where `table` is
+    /// the table's run-time name (with the client's table prefix and suffix).
     pub prefix: &'static str,
     /// Offload only values whose stored size is at least this many bytes; `0` offloads always.
     pub threshold: u64,
@@ -130,13 +131,13 @@ pub enum Encoded {
 /// An S3 object that must exist before the item pointing at it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingUpload {
-    /// DynamoDB table name as declared in the schema (the one in the object key).
+    /// DynamoDB table name as declared in the schema (the object key has the run-time name).
     pub table: &'static str,
     /// Attribute the object belongs to.
     pub attribute: &'static str,
     /// Bucket (after run-time overrides).
     pub bucket: String,
-    /// Object key: `{prefix}/{table}/{attribute}/{sha256 hex}`.
+    /// Object key: `{prefix}/{run-time table name}/{attribute}/{sha256 hex}`.
     pub key: String,
     /// Lowercase hex SHA-256 of `bytes`.
     pub sha256: String,
@@ -233,6 +234,11 @@ pub fn object_prefix(prefix: &str, table: &str, attribute: &str) -> String {
     }
 }
 
+/// Whether `text` is a SHA-256 in lowercase hex, as [`sha256_hex`] writes it.
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Lowercase hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -259,6 +265,9 @@ pub struct Transforms {
     max_decompressed_len: usize,
     bucket_overrides: BTreeMap<String, String>,
     prefix_overrides: BTreeMap<String, String>,
+    table_prefix: String,
+    table_suffix: String,
+    legacy_object_keys: bool,
 }
 
 impl Default for Transforms {
@@ -278,6 +287,9 @@ impl Transforms {
             max_decompressed_len: compress::DEFAULT_MAX_DECOMPRESSED_LEN,
             bucket_overrides: BTreeMap::new(),
             prefix_overrides: BTreeMap::new(),
+            table_prefix: String::new(),
+            table_suffix: String::new(),
+            legacy_object_keys: true,
         }
     }
 
@@ -323,6 +335,67 @@ impl Transforms {
     ) -> Self {
         self.prefix_overrides.insert(declared.into(), actual.into());
         self
+    }
+
+    /// Whether reads follow pointers to objects under the table name *as declared in the
+    /// schema* (`{prefix}/{declared table}/{attribute}/{sha256}`), where earlier versions of
+    /// dynamate stored every table's objects whatever its run-time table prefix or suffix.
+    /// Default: `true`, so items those versions wrote stay readable; pass `false` once no item
+    /// points there any more. Only the same bucket, prefix and attribute are accepted either
+    /// way, and writes and the sweep always use the run-time name. See
+    /// `docs/storage-formats.md`, "Objects written by earlier versions".
+    pub fn with_legacy_object_keys(mut self, accept: bool) -> Self {
+        self.legacy_object_keys = accept;
+        self
+    }
+
+    /// Names tables at run time `{prefix}{declared}{suffix}` (the client's table prefix and
+    /// suffix, set by [`crate::ClientBuilder`]).
+    pub(crate) fn with_table_affixes(mut self, prefix: String, suffix: String) -> Self {
+        self.table_prefix = prefix;
+        self.table_suffix = suffix;
+        self
+    }
+
+    /// The run-time name of the table declared as `declared`: with the client's table prefix
+    /// and suffix. Object keys of offloaded attributes use this name.
+    pub(crate) fn table_name(&self, declared: &str) -> String {
+        format!("{}{declared}{}", self.table_prefix, self.table_suffix)
+    }
+
+    /// Bucket and key prefix of the objects that attribute `attribute` of the table declared as
+    /// `table` writes: `{prefix}/{run-time table name}/{attribute}/`, after overrides.
+    pub fn object_location(
+        &self,
+        table: &str,
+        attribute: &str,
+        offload: &Offload,
+    ) -> (String, String) {
+        let prefix = self.prefix_for(offload);
+        let key_prefix = object_prefix(prefix, &self.table_name(table), attribute);
+        (self.bucket_for(offload).to_string(), key_prefix)
+    }
+
+    /// Whether a read of attribute `attribute` of the table declared as `table` may follow
+    /// `pointer`: only if this attribute could have written it, that is, in this context's bucket
+    /// for `offload`, at exactly `{object prefix}{the SHA-256 the pointer records}` (the object
+    /// prefix of [`Transforms::object_location`], or its declared-name form, see
+    /// [`Transforms::with_legacy_object_keys`]).
+    pub fn accepts_pointer(
+        &self,
+        table: &str,
+        attribute: &str,
+        offload: &Offload,
+        pointer: &Pointer,
+    ) -> bool {
+        let (bucket, key_prefix) = self.object_location(table, attribute, offload);
+        let under = |key_prefix: &str| {
+            pointer.key.strip_prefix(key_prefix) == Some(pointer.sha256.as_str())
+        };
+        let legacy = || object_prefix(self.prefix_for(offload), table, attribute);
+        pointer.bucket == bucket
+            && is_sha256_hex(&pointer.sha256)
+            && (under(&key_prefix) || (self.legacy_object_keys && under(&legacy())))
     }
 
     /// The key prefix objects of `offload` go under, after overrides.
@@ -388,11 +461,11 @@ impl Transforms {
         bytes: Vec<u8>,
     ) -> Encoded {
         let sha256 = sha256_hex(&bytes);
-        let prefix = object_prefix(self.prefix_for(offload), schema.table_name, field.name);
+        let (bucket, prefix) = self.object_location(schema.table_name, field.name, offload);
         let upload = PendingUpload {
             table: schema.table_name,
             attribute: field.name,
-            bucket: self.bucket_for(offload).to_string(),
+            bucket,
             key: format!("{prefix}{sha256}"),
             sha256,
             bytes,
@@ -459,5 +532,119 @@ fn aad<'a>(schema: &'a TableSchema, field: &'a Field, item_key: Option<&'a [u8]>
     match item_key {
         Some(key) => aad.with_item_key(key),
         None => aad,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Offload, Pointer, Transforms, sha256_hex};
+
+    const OFFLOAD: Offload = Offload {
+        bucket: "declared-bucket",
+        prefix: "dynamate",
+        threshold: 0,
+    };
+
+    fn pointer(bucket: &str, key: &str, sha256: &str) -> Pointer {
+        Pointer {
+            bucket: bucket.into(),
+            key: key.into(),
+            size: 1,
+            sha256: sha256.into(),
+        }
+    }
+
+    #[test]
+    fn only_pointers_the_attribute_could_have_written_are_accepted() {
+        let sha = sha256_hex(b"x");
+        let transforms = Transforms::new()
+            .with_bucket_override("declared-bucket", "env-bucket")
+            .with_table_affixes("dev-".into(), "-1".into());
+        assert_eq!(
+            transforms.object_location("urls", "html", &OFFLOAD),
+            ("env-bucket".into(), "dynamate/dev-urls-1/html/".into())
+        );
+        let accepts = |t: &Transforms, bucket: &str, key: &str, sha: &str| {
+            t.accepts_pointer("urls", "html", &OFFLOAD, &pointer(bucket, key, sha))
+        };
+        let own = format!("dynamate/dev-urls-1/html/{sha}");
+        let legacy = format!("dynamate/urls/html/{sha}");
+        assert!(accepts(&transforms, "env-bucket", &own, &sha));
+        assert!(accepts(&transforms, "env-bucket", &legacy, &sha));
+        let strict = transforms.clone().with_legacy_object_keys(false);
+        assert!(accepts(&strict, "env-bucket", &own, &sha));
+        assert!(!accepts(&strict, "env-bucket", &legacy, &sha));
+
+        let other = sha256_hex(b"y");
+        let upper = sha.to_uppercase();
+        for (bucket, key, recorded) in [
+            ("declared-bucket", own.clone(), sha.clone()),
+            ("other-bucket", own.clone(), sha.clone()),
+            ("env-bucket", own.clone(), other.clone()),
+            (
+                "env-bucket",
+                format!("dynamate/dev-urls-1/html/{upper}"),
+                upper,
+            ),
+            (
+                "env-bucket",
+                format!("dynamate/prod-urls-1/html/{sha}"),
+                sha.clone(),
+            ),
+            (
+                "env-bucket",
+                format!("dynamate/dev-urls-1/content/{sha}"),
+                sha.clone(),
+            ),
+            (
+                "env-bucket",
+                format!("dynamate/urls/content/{sha}"),
+                sha.clone(),
+            ),
+            (
+                "env-bucket",
+                format!("dynamate/dev-urls-1/html/a/{sha}"),
+                sha.clone(),
+            ),
+            (
+                "env-bucket",
+                format!("dynamate/dev-urls-1/html/../{sha}"),
+                sha.clone(),
+            ),
+            (
+                "env-bucket",
+                format!("x/dynamate/dev-urls-1/html/{sha}"),
+                sha.clone(),
+            ),
+            ("env-bucket", format!("{own}/"), sha.clone()),
+            (
+                "env-bucket",
+                "dynamate/dev-urls-1/html/".into(),
+                String::new(),
+            ),
+        ] {
+            assert!(
+                !accepts(&transforms, bucket, &key, &recorded),
+                "s3://{bucket}/{key} recording {recorded}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_affixes_the_run_time_name_is_the_declared_one() {
+        let transforms = Transforms::new();
+        assert_eq!(
+            transforms.object_location("urls", "html", &OFFLOAD),
+            ("declared-bucket".into(), "dynamate/urls/html/".into())
+        );
+        let empty_prefix = Offload {
+            prefix: "",
+            ..OFFLOAD
+        };
+        let sha = sha256_hex(b"x");
+        let key = format!("urls/html/{sha}");
+        let pointer = pointer("declared-bucket", &key, &sha);
+        assert!(transforms.accepts_pointer("urls", "html", &empty_prefix, &pointer));
+        assert!(!transforms.accepts_pointer("urls", "html", &OFFLOAD, &pointer));
     }
 }

@@ -76,7 +76,7 @@ async fn dry_run_then_delete() {
             .s3()
             .put_object()
             .bucket(&bucket)
-            .key(format!("p/t/a/{body}"))
+            .key(format!("p/{table}/a/{body}"))
             .body(body.as_bytes().to_vec().into())
             .send()
             .await
@@ -85,7 +85,7 @@ async fn dry_run_then_delete() {
     let pointer = HashMap::from([
         (
             "s3".to_string(),
-            AttributeValue::S(format!("s3://{bucket}/p/t/a/kept")),
+            AttributeValue::S(format!("s3://{bucket}/p/{table}/a/kept")),
         ),
         ("size".to_string(), AttributeValue::N("4".into())),
         (
@@ -108,8 +108,6 @@ async fn dry_run_then_delete() {
     let target = [
         "--table",
         &table,
-        "--declared-table",
-        "t",
         "--bucket",
         &bucket,
         "--prefix",
@@ -144,5 +142,22 @@ async fn dry_run_then_delete() {
         .await
         .expect("list");
     let keys: Vec<_> = left.contents().iter().filter_map(|o| o.key()).collect();
-    assert_eq!(keys, ["p/t/a/kept"]);
+    assert_eq!(keys, [format!("p/{table}/a/kept")]);
+}
+
+/// `--declared-table` (object keys under the declared name) is gone: the command says so instead
+/// of sweeping a namespace other tables may share.
+#[test]
+fn declared_table_is_refused_with_an_explanation() {
+    let output = Command::new(env!("CARGO_BIN_EXE_dynamate-sweep"))
+        .args(["--table", "dev-urls", "--declared-table", "urls"])
+        .args(["--bucket", "b", "--attribute", "html"])
+        .output()
+        .expect("run dynamate-sweep");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no longer accepted") && stderr.contains("run-time table name"),
+        "{stderr}"
+    );
 }

@@ -51,7 +51,10 @@ async fn s3_failing_during_save_leaves_no_item() {
     };
     assert_eq!(*table, "urls");
     assert!(["html", "content"].contains(attribute));
-    assert!(uri.starts_with(&format!("s3://{bucket}/dynamate/urls/{attribute}/")));
+    assert!(uri.starts_with(&format!(
+        "s3://{bucket}/{}",
+        objects_of::<Url>(&client, attribute)
+    )));
     let message = error.to_string();
     assert!(message.contains("the item was not written"), "{message}");
 
@@ -74,7 +77,10 @@ async fn missing_bucket_is_an_upload_error() {
         .expect_err("no bucket");
     let message = error.to_string();
     assert!(
-        message.contains("s3://no-such-bucket-dynamate/dynamate/urls/"),
+        message.contains(&format!(
+            "s3://no-such-bucket-dynamate/{}",
+            table_objects::<Url>(&client)
+        )),
         "{message}"
     );
     assert!(message.contains("NoSuchBucket"), "{message}");
@@ -101,7 +107,15 @@ async fn dynamodb_failing_after_the_upload_leaves_an_orphan_the_sweep_removes() 
         .expression_attribute_names("#k", "url")
         .send()
         .await;
-    assert!(write.is_err(), "the item exists, the condition fails");
+    let condition_failed = write
+        .as_ref()
+        .err()
+        .and_then(|error| error.as_service_error())
+        .is_some_and(|error| error.is_conditional_check_failed_exception());
+    assert!(
+        condition_failed,
+        "the item exists, so the condition fails: {write:?}"
+    );
     assert!(object_bytes(&client, &bucket, &orphan.key).await.is_some());
 
     // Within the grace period the orphan stays.
@@ -126,7 +140,7 @@ async fn dynamodb_failing_after_the_upload_leaves_an_orphan_the_sweep_removes() 
     let report = sweep_model::<Url>(&client, options).await.expect("sweep");
     assert_eq!((report.referenced, report.deleted), (2, 1), "{report}");
     assert_eq!(report.bytes_freed, orphan.size);
-    assert!(object_bytes(&client, &bucket, &orphan.key).await.is_none());
+    assert_deleted(&client, &bucket, &orphan.key).await;
     let key = UrlKey {
         url: "https://kept.example".into(),
     };
@@ -166,13 +180,13 @@ async fn concurrent_saves_of_equal_values_produce_one_object() {
         result.expect("task").expect("save");
     }
     assert_eq!(
-        object_keys(&client, &bucket, "dynamate/urls/html/")
+        object_keys(&client, &bucket, &objects_of::<Url>(&client, "html"))
             .await
             .len(),
         1
     );
     assert_eq!(
-        object_keys(&client, &bucket, "dynamate/urls/content/")
+        object_keys(&client, &bucket, &objects_of::<Url>(&client, "content"))
             .await
             .len(),
         1
@@ -231,7 +245,7 @@ async fn a_tampered_object_is_detected_on_read() {
         assert_eq!(corruption.expected_sha256, html.sha256);
         let message = error.to_string();
         assert!(
-            message.contains("corrupted") && message.contains(&html.sha256),
+            message.contains("does not match its pointer") && message.contains(&html.sha256),
             "{message}"
         );
     }

@@ -73,7 +73,7 @@ async fn dry_run_is_the_default_and_deletes_nothing() {
         .await
         .expect("sweep");
     assert_eq!((report.deleted, report.changed), (1, 0), "{report}");
-    assert!(object_bytes(&client, &bucket, &orphan).await.is_none());
+    assert_deleted(&client, &bucket, &orphan).await;
     assert_eq!(object_keys(&client, &bucket, "dynamate/").await.len(), 2);
 }
 
@@ -136,7 +136,7 @@ async fn an_orphan_reused_by_a_concurrent_save_survives() {
         .await
         .expect("sweep");
     assert_eq!(report.deleted, 1, "{report}");
-    assert!(object_bytes(&client, &bucket, &orphan).await.is_none());
+    assert_deleted(&client, &bucket, &orphan).await;
 }
 
 /// The same race where the sweep's delete wins: the save finds the object gone on its refresh and
@@ -185,7 +185,7 @@ async fn versioned_buckets_are_swept_version_by_version() {
         .await
         .expect("sweep");
     assert_eq!(report.deleted, 1, "{report}");
-    assert!(object_bytes(&client, &bucket, &orphan).await.is_none());
+    assert_deleted(&client, &bucket, &orphan).await;
     let versions = client
         .s3()
         .list_object_versions()
@@ -225,7 +225,7 @@ async fn prefix_overrides_keep_environments_apart() {
         assert!(
             pointer(&item, "html")
                 .key
-                .starts_with(&format!("{env}/dynamate/urls/html/"))
+                .starts_with(&format!("{env}/{}", objects_of::<Url>(&client, "html")))
         );
         clients.push(client);
     }
@@ -246,4 +246,59 @@ async fn prefix_overrides_keep_environments_apart() {
         );
     }
     assert_eq!(object_keys(&clients[0], &bucket, "").await.len(), 4);
+}
+
+/// `dev-` and `prod-` tables of one schema share a bucket and prefix (no override): each table's
+/// objects live under its own run-time name, so a sweep for `dev-` removes dev's orphans and
+/// never an object that only `prod-` references (issue 9, defect 6). DynamoDB is moto, then
+/// dynalite; S3 is moto.
+#[tokio::test]
+async fn a_sweep_for_one_environment_never_deletes_another_environments_objects() {
+    use dynamate::Transforms;
+    use dynamate_tests::support::{Server, builder, unique_name};
+    for server in [Server::Moto, Server::Dynalite] {
+        let bucket = new_bucket().await;
+        let run = unique_name("env");
+        // DynamoDB from `server`, S3 from moto.
+        let dynamodb = builder(server).build().await.dynamodb().clone();
+        let s3 = builder(Server::Moto).build().await.s3().clone();
+        let environment = |name: &str| {
+            builder(server)
+                .table_prefix(format!("{name}-{run}-"))
+                .transforms(Transforms::new().with_bucket_override("my-bucket", &bucket))
+                .build_from_clients(dynamodb.clone(), s3.clone())
+        };
+        let (dev, prod) = (environment("dev"), environment("prod"));
+        create_table::<Url>(&prod).await;
+
+        let only_prod = page("https://prod.example", "<html>only prod has this</html>");
+        let prod_item = save(&prod, &only_prod).await.expect("save prod");
+        // dev's table: one item and one orphan.
+        let dev_orphan = table_with_an_orphan(&dev).await;
+        let_a_second_pass().await;
+
+        let report = sweep_model::<Url>(&dev, now(false))
+            .await
+            .expect("sweep dev");
+        assert_eq!(report.deleted, 1, "only dev's orphan: {report}");
+        assert_deleted(&dev, &bucket, &dev_orphan).await;
+        for attribute in ["html", "content"] {
+            let key = pointer(&prod_item, attribute).key;
+            assert!(
+                object_exists(&prod, &bucket, &key).await,
+                "the dev sweep deleted prod's {key}"
+            );
+        }
+        let key = UrlKey {
+            url: only_prod.url.clone(),
+        };
+        assert_eq!(
+            get::<Url>(&prod, &key).await.expect("prod reads its item"),
+            Some(only_prod)
+        );
+        let report = sweep_model::<Url>(&prod, now(false))
+            .await
+            .expect("sweep prod");
+        assert_eq!((report.referenced, report.deleted), (2, 0), "{report}");
+    }
 }

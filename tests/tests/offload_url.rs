@@ -4,7 +4,7 @@
 
 mod offload_common;
 
-use dynamate::offload::Offloaded;
+use dynamate::offload::{OffloadError, Offloaded};
 use dynamate::transform::sha256_hex;
 use dynamate::{Error, Transforms};
 use dynamate_tests::{Order, OrderKey, Url, UrlKey};
@@ -30,13 +30,11 @@ async fn assert_object(
     let pointer = pointer(item, attribute);
     let sha = sha256_hex(expected);
     assert_eq!(pointer.bucket, bucket);
-    assert_eq!(pointer.key, format!("dynamate/urls/{attribute}/{sha}"));
+    let key = format!("{}{sha}", objects_of::<Url>(client, attribute));
+    assert_eq!(pointer.key, key);
     assert_eq!(pointer.sha256, sha);
     assert_eq!(pointer.size, expected.len() as u64);
-    assert_eq!(
-        pointer.uri(),
-        format!("s3://{bucket}/dynamate/urls/{attribute}/{sha}")
-    );
+    assert_eq!(pointer.uri(), format!("s3://{bucket}/{key}"));
     let stored = object_bytes(client, bucket, &pointer.key).await;
     assert_eq!(
         stored.as_deref(),
@@ -72,7 +70,7 @@ async fn seed_url_model_flow() {
     assert_object(&client, &bucket, &new_item, "html", updated.html.as_bytes()).await;
     assert_object(&client, &bucket, &new_item, "content", &updated.content).await;
     assert_eq!(
-        object_keys(&client, &bucket, "dynamate/urls/html/")
+        object_keys(&client, &bucket, &objects_of::<Url>(&client, "html"))
             .await
             .len(),
         2
@@ -88,7 +86,9 @@ async fn seed_url_model_flow() {
     delete::<Url>(&client, &key).await;
     assert_eq!(get::<Url>(&client, &key).await.expect("get deleted"), None);
     assert_eq!(
-        object_keys(&client, &bucket, "dynamate/urls/").await.len(),
+        object_keys(&client, &bucket, &table_objects::<Url>(&client))
+            .await
+            .len(),
         4
     );
 }
@@ -105,7 +105,7 @@ async fn equal_values_share_one_object() {
         .expect("save b");
     assert_eq!(pointer(&a, "html"), pointer(&b, "html"));
     assert_eq!(
-        object_keys(&client, &bucket, "dynamate/urls/html/")
+        object_keys(&client, &bucket, &objects_of::<Url>(&client, "html"))
             .await
             .len(),
         1
@@ -140,7 +140,7 @@ async fn large_values_use_a_create_only_multipart_upload() {
     let copy = save(&client, &url).await.expect("save large copy");
     assert_eq!(pointer(&copy, "content"), pointer(&item, "content"));
     assert_eq!(
-        object_keys(&client, &bucket, "dynamate/urls/content/")
+        object_keys(&client, &bucket, &objects_of::<Url>(&client, "content"))
             .await
             .len(),
         1
@@ -207,7 +207,8 @@ async fn compressed_encrypted_receipt_is_offloaded_over_its_threshold() {
     let large = order("large", Some(receipt.clone()));
     let item = save(&client, &large).await.expect("save large");
     let pointer = pointer(&item, "receipt");
-    assert!(pointer.key.starts_with("orders/orders/receipt/"));
+    let receipts = format!("orders/{}/receipt/", client.table_name::<Order>());
+    assert!(pointer.key.starts_with(&receipts), "{}", pointer.key);
     let stored = object_bytes(&client, &bucket, &pointer.key)
         .await
         .expect("object");
@@ -265,8 +266,16 @@ async fn reads_can_skip_offloaded_attributes() {
         .await
         .expect("skip");
     assert_eq!(skipped, order("o", None));
-    // Fetching it does notice.
-    assert!(client.decode_item::<Order>(order_item).await.is_err());
+    // Fetching it does notice: the object is missing (not just "some error").
+    let error = client
+        .decode_item::<Order>(order_item)
+        .await
+        .expect_err("the object was deleted");
+    let missing = match &error {
+        Error::Offload(OffloadError::Missing { attribute, uri, .. }) => Some((*attribute, uri)),
+        _ => None,
+    };
+    assert_eq!(missing, Some(("receipt", &receipt.uri())), "{error:?}");
 
     // Required offloaded field: a clear "not fetched" error naming the URI.
     let url_item = get_raw::<Url>(
@@ -341,7 +350,9 @@ async fn several_items_upload_together() {
     let items = client.encode_items(&pages).await.expect("encode items");
     assert_eq!(items.len(), 5);
     assert_eq!(
-        object_keys(&client, &bucket, "dynamate/urls/").await.len(),
+        object_keys(&client, &bucket, &table_objects::<Url>(&client))
+            .await
+            .len(),
         10
     );
 }

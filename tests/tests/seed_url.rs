@@ -6,7 +6,7 @@ mod offload_common;
 use dynamate::ModelExt;
 use dynamate::expr::Update;
 use dynamate_tests::{Url, UrlKey};
-use offload_common::{client_with_bucket, object_bytes, object_keys};
+use offload_common::{client_with_bucket, object_bytes, object_keys, objects_of, table_objects};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn url_model_save_get_update_refresh_delete() {
@@ -31,8 +31,9 @@ async fn url_model_save_get_update_refresh_delete() {
     );
 
     // One object per attribute, content-addressed: the key ends with the SHA-256 of the body.
-    let html_objects = object_keys(&client, &bucket, "dynamate/urls/html/").await;
-    let content_objects = object_keys(&client, &bucket, "dynamate/urls/content/").await;
+    let html_objects = object_keys(&client, &bucket, &objects_of::<Url>(&client, "html")).await;
+    let content_objects =
+        object_keys(&client, &bucket, &objects_of::<Url>(&client, "content")).await;
     assert_eq!((html_objects.len(), content_objects.len()), (1, 1));
     for key in html_objects.iter().chain(&content_objects) {
         let stored = object_bytes(&client, &bucket, key).await.unwrap();
@@ -63,7 +64,9 @@ async fn url_model_save_get_update_refresh_delete() {
     assert_eq!(url.html, "<html>Hello DynamoDB</html>");
     assert_eq!(url.content, b"this is a real image!");
     assert_eq!(
-        object_keys(&client, &bucket, "dynamate/urls/").await.len(),
+        object_keys(&client, &bucket, &table_objects::<Url>(&client))
+            .await
+            .len(),
         4,
         "new values, new objects"
     );
@@ -72,7 +75,9 @@ async fn url_model_save_get_update_refresh_delete() {
     assert!(Url::get(&client, &key).await.unwrap().is_none());
     // Delete removes the item only: objects may be shared, the sweep removes orphans later.
     assert_eq!(
-        object_keys(&client, &bucket, "dynamate/urls/").await.len(),
+        object_keys(&client, &bucket, &table_objects::<Url>(&client))
+            .await
+            .len(),
         4
     );
 }

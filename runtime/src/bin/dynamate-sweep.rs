@@ -2,10 +2,14 @@
 //! references any more and that are older than a grace period. Dry-run unless `--delete`.
 //!
 //! ```text
-//! dynamate-sweep --table prod-urls --declared-table urls --bucket my-bucket --prefix dynamate \
+//! dynamate-sweep --table prod-urls --bucket my-bucket --prefix dynamate \
 //!     --attribute html --attribute content --grace 24h            # report only
 //! dynamate-sweep ... --delete                                      # delete
 //! ```
+//!
+//! Objects live under `{prefix}/{table}/{attribute}/` with the run-time table name (`prod-urls`),
+//! so a sweep touches only that table's objects. Objects that earlier versions stored under the
+//! declared name (`urls`, shared by every environment) are never swept.
 //!
 //! The AWS configuration (credentials, region, `AWS_ENDPOINT_URL`) comes from the environment.
 
@@ -19,11 +23,13 @@ use dynamate::offload::sweep::{OffloadedAttribute, Progress, SweepOptions, Sweep
 #[derive(Debug, Parser)]
 #[command(name = "dynamate-sweep", version)]
 struct Args {
-    /// DynamoDB table to scan for references (with any per-environment prefix or suffix).
+    /// DynamoDB table to scan for references, with any per-environment prefix or suffix; the
+    /// objects swept are those under this name.
     #[arg(long)]
     table: String,
-    /// Table name as declared in the schema, the one in object keys (default: --table).
-    #[arg(long)]
+    /// Removed: object keys now use the run-time table name (--table). Kept only to explain
+    /// that.
+    #[arg(long, hide = true)]
     declared_table: Option<String>,
     /// Bucket holding the objects (after any run-time override).
     #[arg(long)]
@@ -98,6 +104,15 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(declared) = &args.declared_table {
+        eprintln!(
+            "dynamate-sweep: --declared-table {declared} is no longer accepted: objects are \
+             stored under the run-time table name given with --table, and the sweep touches \
+             only those. Objects that earlier versions stored under the declared name are \
+             shared by every table of that schema and are never swept; drop --declared-table"
+        );
+        return ExitCode::from(2);
+    }
     let mut builder = dynamate::Client::builder();
     if let Some(url) = &args.endpoint_url {
         builder = builder.endpoint_url(url);
@@ -107,7 +122,6 @@ async fn main() -> ExitCode {
     }
     let client = builder.build().await;
     let target = SweepTarget {
-        declared_table: args.declared_table.unwrap_or_else(|| args.table.clone()),
         table: args.table,
         attributes: args
             .attributes

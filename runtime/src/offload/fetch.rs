@@ -1,11 +1,12 @@
-//! Verified fetches: every pointer of an item is fetched concurrently, and its bytes replace the
-//! pointer only if their size and SHA-256 match it.
+//! Verified fetches: every pointer of an item is checked to be one its attribute could have
+//! written, then fetched concurrently, and its bytes replace the pointer only if their size and
+//! SHA-256 match it.
 
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::{
-    Corruption, MAX_CONCURRENT_REQUESTS, OffloadError, describe_key, http_status, put_bytes,
-    stored_pointers,
+    Corruption, ForeignPointer, MAX_CONCURRENT_REQUESTS, OffloadError, describe_key, http_status,
+    put_bytes, stored_pointers,
 };
 use crate::client::Client;
 use crate::model::{Item, TableSchema};
@@ -36,6 +37,10 @@ pub async fn fetch_with_concurrency(
         table: schema.table_name,
         item: describe_key(schema, item),
     };
+    // Every pointer first, so that a forged one fetches nothing at all.
+    for (attribute, pointer) in &pointers {
+        target.check_location(schema, attribute, pointer)?;
+    }
     // A struct without lifetimes (not a tuple holding `&str`) as the stream item: a closure
     // taking a tuple with a reference makes rustc infer a higher-ranked signature, and the
     // futures of callers that must be `Send` then fail to type-check.
@@ -68,6 +73,42 @@ struct Wanted {
 }
 
 impl Target<'_> {
+    /// [`OffloadError::ForeignPointer`] unless `pointer` is one `attribute` could have written.
+    fn check_location(
+        &self,
+        schema: &TableSchema,
+        attribute: &'static str,
+        pointer: &Pointer,
+    ) -> Result<(), OffloadError> {
+        let transforms = self.client.transforms();
+        let offload = schema
+            .fields
+            .iter()
+            .find(|field| field.name == attribute)
+            .and_then(|field| field.transform.offload.as_ref());
+        match offload {
+            Some(offload)
+                if transforms.accepts_pointer(self.table, attribute, offload, pointer) =>
+            {
+                Ok(())
+            }
+            _ => {
+                let expected = offload.map_or_else(String::new, |offload| {
+                    let (bucket, prefix) =
+                        transforms.object_location(self.table, attribute, offload);
+                    format!("s3://{bucket}/{prefix}")
+                });
+                Err(OffloadError::ForeignPointer(Box::new(ForeignPointer {
+                    table: self.table,
+                    item: self.item.clone(),
+                    attribute,
+                    uri: pointer.uri(),
+                    expected,
+                })))
+            }
+        }
+    }
+
     async fn get(&self, wanted: Wanted) -> Result<(&'static str, Vec<u8>), OffloadError> {
         let Wanted { attribute, pointer } = wanted;
         let fetch_error = |source| OffloadError::Fetch {
@@ -98,8 +139,11 @@ impl Target<'_> {
             Err(error) => return Err(fetch_error(error.into())),
         };
         // Refuse an object larger than the pointer says before reading it into memory.
-        if let Some(length) = output.content_length.filter(|n| *n as u64 != pointer.size) {
-            return Err(self.corrupted(attribute, &pointer, length as u64, None));
+        if output
+            .content_length
+            .is_some_and(|length| length as u64 != pointer.size)
+        {
+            return Err(self.corrupted(attribute, &pointer));
         }
         let bytes = output
             .body
@@ -107,20 +151,14 @@ impl Target<'_> {
             .await
             .map_err(|error| fetch_error(error.into()))?
             .to_vec();
-        let sha256 = sha256_hex(&bytes);
-        if bytes.len() as u64 != pointer.size || sha256 != pointer.sha256 {
-            return Err(self.corrupted(attribute, &pointer, bytes.len() as u64, Some(sha256)));
+        if bytes.len() as u64 != pointer.size || sha256_hex(&bytes) != pointer.sha256 {
+            return Err(self.corrupted(attribute, &pointer));
         }
         Ok((attribute, bytes))
     }
 
-    fn corrupted(
-        &self,
-        attribute: &'static str,
-        pointer: &Pointer,
-        actual_size: u64,
-        actual_sha256: Option<String>,
-    ) -> OffloadError {
+    /// The object does not match `pointer`; what it holds instead is never reported.
+    fn corrupted(&self, attribute: &'static str, pointer: &Pointer) -> OffloadError {
         OffloadError::Corrupted(Box::new(Corruption {
             table: self.table,
             item: self.item.clone(),
@@ -128,8 +166,6 @@ impl Target<'_> {
             uri: pointer.uri(),
             expected_size: pointer.size,
             expected_sha256: pointer.sha256.clone(),
-            actual_size,
-            actual_sha256,
         }))
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Steps ([`SweepPlan::new`], then [`SweepPlan::execute`]):
 //! 1. note the start time; list every object under each offloaded attribute's
-//!    `{prefix}/{table}/{attribute}/`;
+//!    `{prefix}/{table}/{attribute}/`, `table` being the run-time table name (so a sweep for
+//!    `dev-urls` never sees the objects of `prod-urls`, even in a shared bucket);
 //! 2. scan the table (strongly consistent, paginated, projecting only the offloaded attributes)
 //!    and collect the objects its pointers reference;
 //! 3. the candidates are the listed objects that nothing references and whose `LastModified` is
@@ -13,6 +14,11 @@
 //!
 //! Why this never removes an object a save relies on, including an old orphan that a concurrent
 //! save deduplicates onto: see "Race safety" in the [offload module docs](super).
+//!
+//! Objects that earlier versions of dynamate stored under the table name *as declared* (one
+//! namespace for every environment's table of that schema) are outside every run-time namespace,
+//! so no sweep lists or deletes them: only all the tables together could tell whether one is
+//! still referenced.
 //!
 //! ```no_run
 //! # async fn example(client: &dynamate::Client) -> Result<(), dynamate::offload::OffloadError> {
@@ -59,10 +65,9 @@ pub struct OffloadedAttribute {
 /// What a sweep works on: one table and its offloaded attributes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SweepTarget {
-    /// DynamoDB table to scan for references (with the client's run-time prefix and suffix).
+    /// DynamoDB table to scan for references, with the client's run-time prefix and suffix:
+    /// also the table name in the keys of the objects swept.
     pub table: String,
-    /// Table name as declared in the schema: the one in object keys.
-    pub declared_table: String,
     /// The offloaded attributes.
     pub attributes: Vec<OffloadedAttribute>,
 }
@@ -85,7 +90,6 @@ impl SweepTarget {
             .collect();
         SweepTarget {
             table: client.resolve_table_name(schema.table_name),
-            declared_table: schema.table_name.to_string(),
             attributes,
         }
     }
@@ -96,7 +100,7 @@ impl SweepTarget {
     }
 
     fn object_prefix(&self, attribute: &OffloadedAttribute) -> String {
-        object_prefix(&attribute.prefix, &self.declared_table, &attribute.name)
+        object_prefix(&attribute.prefix, &self.table, &attribute.name)
     }
 }
 

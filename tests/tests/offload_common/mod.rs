@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
 };
 use dynamate::model::{KeyAttribute, ScalarType};
 use dynamate::{Client, Item, Model, Transforms};
@@ -19,22 +19,41 @@ pub async fn client_with_bucket() -> (Client, String) {
 
 /// [`client_with_bucket`] with a keyring (and whatever else) in `transforms`.
 pub async fn client_with_transforms(transforms: Transforms) -> (Client, String) {
-    let bucket = unique_name("offload").to_lowercase();
+    client_on(Server::Moto, transforms).await
+}
+
+/// A client whose DynamoDB is `server` and whose S3 is moto (dynalite serves no S3), with the
+/// schema buckets mapped to one new bucket, and that bucket's name.
+pub async fn client_on(server: Server, transforms: Transforms) -> (Client, String) {
+    let bucket = new_bucket().await;
     let transforms = SCHEMA_BUCKETS.iter().fold(transforms, |t, declared| {
         t.with_bucket_override(*declared, &bucket)
     });
-    let client = builder(Server::Moto).transforms(transforms).build().await;
-    client
+    let moto = builder(Server::Moto).build().await;
+    let dynamodb = builder(server).build().await;
+    let client = builder(server)
+        .transforms(transforms)
+        .build_from_clients(dynamodb.dynamodb().clone(), moto.s3().clone());
+    (client, bucket)
+}
+
+/// Creates a new, empty bucket on moto and returns its name.
+pub async fn new_bucket() -> String {
+    let bucket = unique_name("offload").to_lowercase();
+    builder(Server::Moto)
+        .build()
+        .await
         .s3()
         .create_bucket()
         .bucket(&bucket)
         .send()
         .await
         .expect("create bucket");
-    (client, bucket)
+    bucket
 }
 
-/// Creates the table of `M` (primary key only, on demand) as the typed `create_table` would.
+/// Creates the table of `M` (primary key only, on demand) as the typed `create_table` would, and
+/// waits until it is active.
 pub async fn create_table<M: Model>(client: &Client) {
     let key = M::SCHEMA.key;
     let mut request = client
@@ -56,6 +75,27 @@ pub async fn create_table<M: Model>(client: &Client) {
             .attribute_definitions(definition(attribute));
     }
     request.send().await.expect("create table");
+    // dynalite creates tables asynchronously (CREATING first); moto's are ACTIVE at once. (The
+    // SDK's waiter polls every 20 s at first.)
+    let active = async {
+        loop {
+            let table = client
+                .dynamodb()
+                .describe_table()
+                .table_name(client.table_name::<M>())
+                .send()
+                .await
+                .expect("describe table")
+                .table;
+            if table.and_then(|t| t.table_status) == Some(TableStatus::Active) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), active)
+        .await
+        .expect("table active within 30 s");
 }
 
 fn definition(attribute: KeyAttribute) -> AttributeDefinition {
@@ -145,17 +185,82 @@ pub async fn object_keys(client: &Client, bucket: &str, prefix: &str) -> Vec<Str
     keys
 }
 
-/// The object's bytes, or `None` when it does not exist.
+/// The object's bytes, or `None` when S3 answers that it does not exist (`NoSuchKey`); any other
+/// failure panics, so an absence check never passes on an unrelated error.
 pub async fn object_bytes(client: &Client, bucket: &str, key: &str) -> Option<Vec<u8>> {
-    let output = client
+    let result = client
         .s3()
         .get_object()
         .bucket(bucket)
         .key(key)
         .send()
+        .await;
+    match result {
+        Ok(output) => Some(output.body.collect().await.expect("read body").to_vec()),
+        Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => None,
+        Err(error) => panic!(
+            "GetObject s3://{bucket}/{key} failed with something other than NoSuchKey: {error:?}"
+        ),
+    }
+}
+
+/// Whether the object exists: `false` only when `HeadObject` answers 404 `NotFound`; any other
+/// failure panics.
+pub async fn object_exists(client: &Client, bucket: &str, key: &str) -> bool {
+    let result = client
+        .s3()
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await;
+    match result {
+        Ok(_) => true,
+        Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => false,
+        Err(error) => panic!(
+            "HeadObject s3://{bucket}/{key} failed with something other than 404 NotFound: \
+             {error:?}"
+        ),
+    }
+}
+
+/// Asserts that the object is gone: `GetObject` answers `NoSuchKey` and `HeadObject` 404
+/// `NotFound` (not merely "some error").
+pub async fn assert_deleted(client: &Client, bucket: &str, key: &str) {
+    assert_eq!(
+        object_bytes(client, bucket, key).await,
+        None,
+        "s3://{bucket}/{key} still exists"
+    );
+    assert!(
+        !object_exists(client, bucket, key).await,
+        "s3://{bucket}/{key} still exists"
+    );
+}
+
+/// Puts `bytes` at `key` directly (as someone with S3 access but outside dynamate would).
+pub async fn put_object(client: &Client, bucket: &str, key: &str, bytes: &[u8]) {
+    client
+        .s3()
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type("application/octet-stream")
+        .body(bytes.to_vec().into())
+        .send()
         .await
-        .ok()?;
-    Some(output.body.collect().await.expect("read body").to_vec())
+        .expect("put object");
+}
+
+/// The key prefix of the objects attribute `attribute` of model `M` is stored under with
+/// `client` and the schema's `dynamate` prefix: `dynamate/{run-time table name}/{attribute}/`.
+pub fn objects_of<M: Model>(client: &Client, attribute: &str) -> String {
+    format!("{}{attribute}/", table_objects::<M>(client))
+}
+
+/// The key prefix of all objects of model `M`'s table: `dynamate/{run-time table name}/`.
+pub fn table_objects<M: Model>(client: &Client) -> String {
+    format!("dynamate/{}/", client.table_name::<M>())
 }
 
 /// The pointer stored in `item[attribute]`.
