@@ -114,9 +114,8 @@ pub enum OffloadError {
     /// An object could not be uploaded; the item was not written.
     #[error(
         "cannot upload attribute `{attribute}` of table `{table}` to {uri}, so the item was not \
-         written: {}. Check that the bucket exists (or override it with \
-         `Transforms::with_bucket_override`) and that the credentials allow s3:PutObject",
-        context(.source)
+         written. Check that the bucket exists (or override it with \
+         `Transforms::with_bucket_override`) and that the credentials allow s3:PutObject"
     )]
     Upload {
         /// Table name as declared in the schema.
@@ -145,18 +144,17 @@ pub enum OffloadError {
         uri: String,
     },
     /// An object's content does not match the pointer's size and SHA-256.
-    #[error("{0}")]
+    #[error(transparent)]
     Corrupted(Box<Corruption>),
     /// An item's pointer is not one its attribute could have written (another bucket, another
     /// table's or attribute's prefix, a key not ending in the recorded hash); nothing was
     /// fetched.
-    #[error("{0}")]
+    #[error(transparent)]
     ForeignPointer(Box<ForeignPointer>),
     /// An object could not be fetched.
     #[error(
-        "cannot fetch attribute `{attribute}` of item {item} in table `{table}` from {uri}: {}. \
-         Check the endpoint and that the credentials allow s3:GetObject",
-        context(.source)
+        "cannot fetch attribute `{attribute}` of item {item} in table `{table}` from {uri}. \
+         Check the endpoint and that the credentials allow s3:GetObject"
     )]
     Fetch {
         /// Table name as declared in the schema.
@@ -171,7 +169,7 @@ pub enum OffloadError {
         source: BoxError,
     },
     /// The stored pointer is malformed.
-    #[error("cannot read attribute `{attribute}` of item {item} in table `{table}`: {source}")]
+    #[error("cannot read attribute `{attribute}` of item {item} in table `{table}`")]
     BadPointer {
         /// Table name as declared in the schema.
         table: &'static str,
@@ -183,7 +181,7 @@ pub enum OffloadError {
         source: TransformError,
     },
     /// A sweep step failed; nothing after it ran.
-    #[error("sweep of {location} failed while {step}: {}", context(.source))]
+    #[error("sweep of {location} failed while {step}")]
     Sweep {
         /// The table or `s3://bucket/prefix` being worked on.
         location: String,
@@ -239,21 +237,6 @@ pub struct ForeignPointer {
     pub uri: String,
     /// `s3://bucket/prefix/` under which this attribute stores its objects.
     pub expected: String,
-}
-
-/// The error with its chain of causes, such as `service error: NoSuchBucket: The specified bucket
-/// does not exist` (the SDK's own `Display` says only "service error").
-fn context(error: &BoxError) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
-            text = format!("{text}: {cause_text}");
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// The HTTP status of a failed SDK request, if a response arrived.

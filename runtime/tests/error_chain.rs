@@ -9,6 +9,7 @@ use std::error::Error as StdError;
 use dynamate::compress::CompressError;
 use dynamate::crypto::{CryptoError, ValueContext};
 use dynamate::error::BoxError;
+use dynamate::offload::OffloadError;
 use dynamate::tracker::{LeaseLost, Refusal, RunError, TaskRefused, TrackerError};
 use dynamate::transform::TransformError;
 use dynamate::{CodecError, DecodeError, EncodeError, Error, Report};
@@ -236,4 +237,52 @@ fn tracker_refusals_are_one_layer() {
         current_status: None,
     });
     assert_eq!(layers(&lost).len(), 1);
+}
+
+#[test]
+fn offload_errors_keep_the_s3_error_as_source() {
+    let cases = vec![
+        (
+            "upload",
+            OffloadError::Upload {
+                table: "t",
+                attribute: "a",
+                uri: "s3://b/k".into(),
+                source: leaf(),
+            },
+        ),
+        (
+            "fetch",
+            OffloadError::Fetch {
+                table: "t",
+                item: "id = 1".into(),
+                attribute: "a",
+                uri: "s3://b/k".into(),
+                source: leaf(),
+            },
+        ),
+        (
+            "pointer",
+            OffloadError::BadPointer {
+                table: "t",
+                item: "id = 1".into(),
+                attribute: "a",
+                source: TransformError::BadPointer {
+                    reason: LEAF.into(),
+                },
+            },
+        ),
+        (
+            "sweep",
+            OffloadError::Sweep {
+                location: "s3://b/p".into(),
+                step: "listing objects",
+                source: leaf(),
+            },
+        ),
+    ];
+    for (name, error) in cases {
+        assert_chain(name, &error, 2);
+        assert_chain(name, &Error::from(error), 2);
+    }
 }

@@ -75,7 +75,7 @@ async fn missing_bucket_is_an_upload_error() {
         .encode_item(&page("https://nobucket.example", "x"))
         .await
         .expect_err("no bucket");
-    let message = error.to_string();
+    let message = dynamate::Report(&error).to_string();
     assert!(
         message.contains(&format!(
             "s3://no-such-bucket-dynamate/{}",
