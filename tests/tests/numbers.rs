@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use dynamate::crypto::{Aad, EncryptMode, Keyring, RootKey};
+use dynamate::model::ItemReader;
 use dynamate::{AttributeValue, Cursor, Decimal, Item, Model, ModelExt};
 use dynamate_tests::fixtures::with_table;
 use dynamate_tests::on_both_servers;
@@ -239,4 +240,95 @@ on_both_servers!(
     numbers_are_written_in_normal_form,
     cursors_resume_across_pages,
     items_written_before_canonical_keys_stay_readable,
+    foreign_key_spelling_recovers_with_the_original_key,
 );
+
+/// A key written by another client in a spelling dynamate 0.1 never printed (`10E+39`): on
+/// dynalite, which normalises it like DynamoDB, the spelling is lost and the read fails with
+/// `AuthenticationFailed`, until the original key text is supplied (the documented recovery
+/// path); saving the recovered model binds the memo to the canonical key. On moto the text is
+/// kept, and the plain read works.
+async fn foreign_key_spelling_recovers_with_the_original_key(server: Server) {
+    let client = with_table::<Ledger>(server).await;
+    put_raw(
+        &client,
+        item_written_before_canonical_keys("10E+39", "1", "foreign spelling"),
+    )
+    .await;
+    let key = LedgerKey {
+        account: d("1E+40"),
+        seq: d("1"),
+    };
+    let read = Ledger::get(&client, &key).await;
+    if server == Server::Moto {
+        assert_eq!(read.expect("read").expect("exists").memo, "foreign spelling");
+        return;
+    }
+    match read {
+        Err(dynamate::Error::Decode(error)) => assert!(
+            matches!(
+                &error.cause,
+                dynamate::CodecError::Transform(t) if matches!(
+                    **t,
+                    dynamate::transform::TransformError::Crypto(
+                        dynamate::crypto::CryptoError::AuthenticationFailed { .. }
+                    )
+                )
+            ),
+            "{error:?}"
+        ),
+        other => panic!("expected AuthenticationFailed, got {other:?}"),
+    }
+    let stored = raw_item(&client, &key).await;
+    let mut original = stored.clone();
+    original.insert("account".into(), AttributeValue::N("10E+39".into()));
+    let mut reader = ItemReader::new(Ledger::SCHEMA, stored, client.transforms())
+        .with_original_key(&original);
+    let mut recovered = Ledger::read_item(&mut reader).expect("recovered with the original key");
+    assert!(reader.used_legacy_key());
+    assert_eq!(recovered.memo, "foreign spelling");
+    recovered.save(&client).await.expect("save");
+    let read = Ledger::get(&client, &key).await.expect("read").expect("exists");
+    assert_eq!(read.memo, "foreign spelling");
+}
+
+/// `rotate_keys` rewrites values bound to dynamate 0.1's key text so they no longer need the
+/// fallback: afterwards the memo authenticates under the canonical key alone. On dynalite,
+/// which treats `1E+40` and its normal form as one key, like DynamoDB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotation_rebinds_items_written_before_canonical_keys() {
+    let client = with_table::<Ledger>(Server::Dynalite).await;
+    put_raw(
+        &client,
+        item_written_before_canonical_keys("1E+40", "2.5E-30", "rebind me"),
+    )
+    .await;
+    put_raw(
+        &client,
+        item_written_before_canonical_keys("5", "6", "already canonical"),
+    )
+    .await;
+    let report = tokio::time::timeout(Duration::from_secs(60), client.rotate_keys::<Ledger>())
+        .await
+        .expect("rotation finishes within 60 s")
+        .expect("rotate");
+    assert_eq!((report.scanned, report.rotated, report.up_to_date), (2, 1, 1));
+    let key = LedgerKey {
+        account: d("1E+40"),
+        seq: d("2.5E-30"),
+    };
+    let stored = raw_item(&client, &key).await;
+    let AttributeValue::B(envelope) = &stored["memo"] else {
+        panic!("memo is not binary");
+    };
+    let canonical = dynamate::model::canonical_key_bytes(Ledger::SCHEMA, &stored);
+    let aad = Aad::new("ledger", "memo").with_item_key(&canonical);
+    assert_eq!(
+        archive_keyring()
+            .decrypt("archive", &aad, envelope.as_ref())
+            .expect("bound to the canonical key"),
+        b"rebind me"
+    );
+    let report = client.rotate_keys::<Ledger>().await.expect("rotate again");
+    assert_eq!((report.rotated, report.up_to_date), (0, 2));
+}
