@@ -479,7 +479,8 @@ mod tests {
         ) {
             let text = |(m, e): (i64, i32)| format!("{m}{}E{}", "0".repeat(pad), i64::from(e) - pad as i64);
             let (da, db) = (Decimal::parse(&text(a)).unwrap(), Decimal::parse(&text(b)).unwrap());
-            let (na, nb) = (normalize(&text(a)).unwrap(), normalize(&text(b)).unwrap());
+            let (ta, tb) = (text(a), text(b));
+            let (na, nb) = (normalize(&ta).unwrap(), normalize(&tb).unwrap());
             let expected = oracle_cmp(a, b);
             prop_assert_eq!(da.cmp(&db), expected);
             prop_assert_eq!(Decimal::parse(&na).unwrap().cmp(&Decimal::parse(&nb).unwrap()), expected);
