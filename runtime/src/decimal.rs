@@ -369,7 +369,13 @@ mod tests {
             format!("{}{}", "9".repeat(38), "0".repeat(88))
         );
         assert!(matches!(normalize("12.5").unwrap(), Cow::Borrowed("12.5")));
-        for bad in ["1E+126", "1E-131", "123456789012345678901234567890123456789", "NaN", "1e"] {
+        for bad in [
+            "1E+126",
+            "1E-131",
+            "123456789012345678901234567890123456789",
+            "NaN",
+            "1e",
+        ] {
             let error = normalize(bad).unwrap_err().to_string();
             assert!(error.contains(bad), "{error}");
         }
@@ -413,10 +419,10 @@ mod tests {
 
     /// A value as (negative, significant digits, exponent): `-digits * 10^exponent`.
     fn parts() -> impl Strategy<Value = (bool, String, i32)> {
-        (any::<bool>(), "[1-9]([0-9]{0,36}[1-9])?", -120i32..80).prop_filter(
-            "within DynamoDB's range",
-            |(_, digits, exponent)| (-130..=125).contains(&(exponent + digits.len() as i32 - 1)),
-        )
+        (any::<bool>(), "[1-9]([0-9]{0,36}[1-9])?", -120i32..80)
+            .prop_filter("within DynamoDB's range", |(_, digits, exponent)| {
+                (-130..=125).contains(&(exponent + digits.len() as i32 - 1))
+            })
     }
 
     /// Ways to write the same number: scientific with padded mantissa, plain, leading zeros,
@@ -428,7 +434,10 @@ mod tests {
         let plain = if exponent >= 0 {
             format!("{digits}{}", "0".repeat(exponent as usize))
         } else if (-exponent) as usize >= digits.len() {
-            format!("0.{}{digits}", "0".repeat((-exponent) as usize - digits.len()))
+            format!(
+                "0.{}{digits}",
+                "0".repeat((-exponent) as usize - digits.len())
+            )
         } else {
             let point = digits.len() - (-exponent) as usize;
             format!("{}.{}", &digits[..point], &digits[point..])
@@ -441,7 +450,14 @@ mod tests {
             format!("{sign}00{plain}"),
             format!("{sign}{plain}"),
             format!("{sign}{head}.{tail}{zeros}E{adjusted:+}"),
-            format!("{sign}{plain}{}", if plain.contains('.') { zeros } else { ".".to_string() + &zeros }),
+            format!(
+                "{sign}{plain}{}",
+                if plain.contains('.') {
+                    zeros
+                } else {
+                    ".".to_string() + &zeros
+                }
+            ),
         ]
     }
 

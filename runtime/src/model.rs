@@ -410,16 +410,14 @@ pub fn key_bytes_as_written(schema: &TableSchema, item: &Item) -> Vec<u8> {
 
 /// The key bytes, with the number texts `spell` returns written as they are (and numbers it
 /// returns `None` for normalised).
-fn key_bytes(
-    schema: &TableSchema,
-    item: &Item,
-    spell: impl Fn(&str) -> Option<String>,
-) -> Vec<u8> {
+fn key_bytes(schema: &TableSchema, item: &Item, spell: impl Fn(&str) -> Option<String>) -> Vec<u8> {
     let mut out = Vec::new();
     for name in key_names(schema) {
         match item.get(name) {
             Some(AttributeValue::N(text)) => match spell(text) {
-                Some(spelled) => crate::codec::canonical::write_number_as_written(&spelled, &mut out),
+                Some(spelled) => {
+                    crate::codec::canonical::write_number_as_written(&spelled, &mut out)
+                }
                 None => crate::codec::canonical::write(&AttributeValue::N(text.clone()), &mut out),
             },
             Some(value) => crate::codec::canonical::write(value, &mut out),
@@ -438,14 +436,17 @@ fn key_names(schema: &TableSchema) -> impl Iterator<Item = &'static str> {
 /// moto), and the texts 0.1's `Decimal` printed (which DynamoDB normalised away). Empty for keys
 /// without numbers.
 fn legacy_key_bytes(schema: &TableSchema, item: &Item, canonical: &[u8]) -> Vec<Vec<u8>> {
-    let numeric = key_names(schema).any(|name| matches!(item.get(name), Some(AttributeValue::N(_))));
+    let numeric =
+        key_names(schema).any(|name| matches!(item.get(name), Some(AttributeValue::N(_))));
     if !numeric {
         return Vec::new();
     }
     let mut candidates = vec![
         key_bytes_as_written(schema, item),
         key_bytes(schema, item, |text| {
-            crate::decimal::Decimal::parse(text).ok().map(|d| d.legacy_text())
+            crate::decimal::Decimal::parse(text)
+                .ok()
+                .map(|d| d.legacy_text())
         }),
     ];
     candidates.dedup();
@@ -582,7 +583,8 @@ impl<'a> ItemReader<'a> {
             .encrypt
             .is_some_and(|e| e.mode == EncryptMode::Randomized);
         let (schema, transforms) = (self.schema, self.transforms);
-        let decode = |key: Option<&[u8]>, stored| transforms.decode::<C>(schema, field, key, stored);
+        let decode =
+            |key: Option<&[u8]>, stored| transforms.decode::<C>(schema, field, key, stored);
         if !randomized || self.legacy_keys.is_empty() {
             return decode(self.item_key.as_deref(), stored);
         }

@@ -308,12 +308,10 @@ fn passphrase_key_is_pinned() {
 // from crypto_vectors_gen.py; the doc quotes them, and this test keeps both in step.
 
 mod ledger {
-    use dynamate::codec::Str;
-    use dynamate::model::{
-        Attr, Billing, KeyAttribute, KeySchema, ScalarType, TableSchema, role,
-    };
-    use dynamate::transform::{Encrypt, EncryptMode, Transform};
     use dynamate::Field;
+    use dynamate::codec::Str;
+    use dynamate::model::{Attr, Billing, KeyAttribute, KeySchema, ScalarType, TableSchema, role};
+    use dynamate::transform::{Encrypt, EncryptMode, Transform};
 
     pub const MEMO: Field = Field {
         name: "memo",
@@ -362,7 +360,10 @@ const LEDGER_ENVELOPE: &str = "0102076172636869766500000002\
 fn ledger_item(account: &str, seq: &str) -> dynamate::Item {
     use dynamate::AttributeValue;
     dynamate::Item::from([
-        ("account".to_string(), AttributeValue::N(account.to_string())),
+        (
+            "account".to_string(),
+            AttributeValue::N(account.to_string()),
+        ),
         ("seq".to_string(), AttributeValue::N(seq.to_string())),
         (
             "memo".to_string(),
@@ -375,7 +376,8 @@ fn ledger_item(account: &str, seq: &str) -> dynamate::Item {
 fn worked_example_item_key_bytes() {
     // However the keys were written, the bytes are those of the normal forms "1000" and "-0.5".
     for (account, seq) in [("1E+3", "-0.50"), ("1000", "-0.5"), ("01.000e3", "-5E-1")] {
-        let bytes = dynamate::model::canonical_key_bytes(&ledger::SCHEMA, &ledger_item(account, seq));
+        let bytes =
+            dynamate::model::canonical_key_bytes(&ledger::SCHEMA, &ledger_item(account, seq));
         assert_eq!(hex(&bytes), LEDGER_ITEM_KEY, "{account} {seq}");
     }
 }
@@ -405,8 +407,11 @@ fn worked_example_decrypts_through_the_item_reader() {
     let transforms = dynamate::Transforms::new().with_keyring(keyring);
     // As DynamoDB returns the item (normal form) and as a client may have written it.
     for (account, seq) in [("1000", "-0.5"), ("1E+3", "-0.50")] {
-        let mut reader =
-            dynamate::model::ItemReader::new(&ledger::SCHEMA, ledger_item(account, seq), &transforms);
+        let mut reader = dynamate::model::ItemReader::new(
+            &ledger::SCHEMA,
+            ledger_item(account, seq),
+            &transforms,
+        );
         assert_eq!(reader.get(&ledger::MEMO_ATTR).unwrap(), "hello");
         assert!(!reader.used_legacy_key());
     }
@@ -421,10 +426,11 @@ fn worked_example_in_the_docs_matches_the_vectors() {
         .find("### Decrypting a randomized value by hand")
         .expect("the section exists");
     let section = &doc[start..];
-    let section = &section[..section[4..].find("\n### ").map_or(section.len(), |end| end + 4)];
-    let is_hex = |token: &str| {
-        token.len().is_multiple_of(2) && token.bytes().all(|b| b.is_ascii_hexdigit())
-    };
+    let section = &section[..section[4..]
+        .find("\n### ")
+        .map_or(section.len(), |end| end + 4)];
+    let is_hex =
+        |token: &str| token.len().is_multiple_of(2) && token.bytes().all(|b| b.is_ascii_hexdigit());
     let blocks: Vec<String> = section
         .split("```")
         .skip(1)

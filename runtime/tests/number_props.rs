@@ -49,7 +49,10 @@ static LEDGER: TableSchema = TableSchema {
 
 fn key_item(account: &str, seq: &str) -> HashMap<String, AttributeValue> {
     HashMap::from([
-        ("account".to_string(), AttributeValue::N(account.to_string())),
+        (
+            "account".to_string(),
+            AttributeValue::N(account.to_string()),
+        ),
         ("seq".to_string(), AttributeValue::N(seq.to_string())),
     ])
 }

@@ -95,11 +95,11 @@ async fn numbers_are_written_in_normal_form(server: Server) {
     written.save(&client).await.expect("save");
     let raw = raw_item(&client, &key_of(&written)).await;
     assert_eq!(number(&raw, "account"), format!("1{FORTY_ZEROS}"));
+    assert_eq!(number(&raw, "seq"), "-0.0000000000000000000000000000025");
     assert_eq!(
-        number(&raw, "seq"),
-        "-0.0000000000000000000000000000025"
+        number(&raw, "amount"),
+        format!("15{FORTY_ZEROS}{}", "0".repeat(19))
     );
-    assert_eq!(number(&raw, "amount"), format!("15{FORTY_ZEROS}{}", "0".repeat(19)));
     assert_eq!(number(&raw, "ratio"), "0.0000000125");
     let mut expected = vec![
         "1000".to_string(),
@@ -131,10 +131,7 @@ async fn cursors_resume_across_pages(server: Server) {
     let seqs = ["1E+40", "2E+40", "2.5E+40", "3E+40", "4.00E+40"];
     for (i, seq) in seqs.iter().enumerate() {
         let mut entry = entry("7E+50", seq, &format!("memo {i}"));
-        entry
-            .save(&client)
-            .await
-            .expect("save");
+        entry.save(&client).await.expect("save");
     }
     let read_all = async {
         let mut memos = Vec::new();
@@ -192,7 +189,10 @@ fn item_written_before_canonical_keys(account: &str, seq: &str, memo: &str) -> I
         .encrypt("archive", EncryptMode::Randomized, &aad, memo.as_bytes())
         .expect("encrypt");
     Item::from([
-        ("account".to_string(), AttributeValue::N(account.to_string())),
+        (
+            "account".to_string(),
+            AttributeValue::N(account.to_string()),
+        ),
         ("seq".to_string(), AttributeValue::N(seq.to_string())),
         ("amount".to_string(), AttributeValue::N("1".to_string())),
         ("ratio".to_string(), AttributeValue::N("0.5".to_string())),
@@ -261,7 +261,10 @@ async fn foreign_key_spelling_recovers_with_the_original_key(server: Server) {
     };
     let read = Ledger::get(&client, &key).await;
     if server == Server::Moto {
-        assert_eq!(read.expect("read").expect("exists").memo, "foreign spelling");
+        assert_eq!(
+            read.expect("read").expect("exists").memo,
+            "foreign spelling"
+        );
         return;
     }
     match read {
@@ -282,13 +285,16 @@ async fn foreign_key_spelling_recovers_with_the_original_key(server: Server) {
     let stored = raw_item(&client, &key).await;
     let mut original = stored.clone();
     original.insert("account".into(), AttributeValue::N("10E+39".into()));
-    let mut reader = ItemReader::new(Ledger::SCHEMA, stored, client.transforms())
-        .with_original_key(&original);
+    let mut reader =
+        ItemReader::new(Ledger::SCHEMA, stored, client.transforms()).with_original_key(&original);
     let mut recovered = Ledger::read_item(&mut reader).expect("recovered with the original key");
     assert!(reader.used_legacy_key());
     assert_eq!(recovered.memo, "foreign spelling");
     recovered.save(&client).await.expect("save");
-    let read = Ledger::get(&client, &key).await.expect("read").expect("exists");
+    let read = Ledger::get(&client, &key)
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(read.memo, "foreign spelling");
 }
 
@@ -312,7 +318,10 @@ async fn rotation_rebinds_items_written_before_canonical_keys() {
         .await
         .expect("rotation finishes within 60 s")
         .expect("rotate");
-    assert_eq!((report.scanned, report.rotated, report.up_to_date), (2, 1, 1));
+    assert_eq!(
+        (report.scanned, report.rotated, report.up_to_date),
+        (2, 1, 1)
+    );
     let key = LedgerKey {
         account: d("1E+40"),
         seq: d("2.5E-30"),
