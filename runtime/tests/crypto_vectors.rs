@@ -307,47 +307,8 @@ fn passphrase_key_is_pinned() {
 // item (hash key `account`, range key `seq`, both numbers) with a randomized `memo`. Hex values
 // from crypto_vectors_gen.py; the doc quotes them, and this test keeps both in step.
 
-mod ledger {
-    use dynamate::Field;
-    use dynamate::codec::Str;
-    use dynamate::model::{Attr, Billing, KeyAttribute, KeySchema, ScalarType, TableSchema, role};
-    use dynamate::transform::{Encrypt, EncryptMode, Transform};
-
-    pub const MEMO: Field = Field {
-        name: "memo",
-        transform: Transform {
-            compress: false,
-            encrypt: Some(Encrypt {
-                mode: EncryptMode::Randomized,
-                key: "archive",
-            }),
-            offload: None,
-        },
-    };
-
-    pub static SCHEMA: TableSchema = TableSchema {
-        type_name: "Ledger",
-        table_name: "ledger",
-        region: "us-east-1",
-        key: KeySchema {
-            hash: KeyAttribute {
-                name: "account",
-                scalar: ScalarType::N,
-            },
-            range: Some(KeyAttribute {
-                name: "seq",
-                scalar: ScalarType::N,
-            }),
-        },
-        indexes: &[],
-        billing: Billing::PayPerRequest,
-        ttl_attribute: None,
-        version_attribute: None,
-        fields: &[Field::plain("account"), Field::plain("seq"), MEMO],
-    };
-
-    pub const MEMO_ATTR: Attr<(), Str, role::Sealed> = Attr::new(MEMO);
-}
+#[path = "ledger_schema/mod.rs"]
+mod ledger;
 
 const LEDGER_ITEM_KEY: &str = "02000000043130303002000000042d302e35";
 const LEDGER_SUBKEY: &str = "d8ca144016e96798d458c81b27a6794a983158cb095c94732692d9b69e471aa3\

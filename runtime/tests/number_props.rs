@@ -6,12 +6,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use dynamate::codec::{Codec, Num, NumberSet, canonical};
 use dynamate::decimal::normalize;
-use dynamate::model::{
-    Billing, KeyAttribute, KeySchema, ScalarType, TableSchema, canonical_key_bytes,
-    key_bytes_as_written,
-};
-use dynamate::{AttributeValue, Decimal, Field};
+use dynamate::model::{canonical_key_bytes, key_bytes_as_written};
+use dynamate::{AttributeValue, Decimal};
 use proptest::prelude::*;
+
+mod ledger_schema;
+use ledger_schema as ledger;
 
 fn text_of(value: Option<AttributeValue>) -> String {
     match value {
@@ -25,27 +25,6 @@ fn assert_normal(text: &str) -> Result<(), TestCaseError> {
     prop_assert_eq!(normalize(text).expect("a DynamoDB number"), text);
     Ok(())
 }
-
-static LEDGER: TableSchema = TableSchema {
-    type_name: "Ledger",
-    table_name: "ledger",
-    region: "us-east-1",
-    key: KeySchema {
-        hash: KeyAttribute {
-            name: "account",
-            scalar: ScalarType::N,
-        },
-        range: Some(KeyAttribute {
-            name: "seq",
-            scalar: ScalarType::N,
-        }),
-    },
-    indexes: &[],
-    billing: Billing::PayPerRequest,
-    ttl_attribute: None,
-    version_attribute: None,
-    fields: &[Field::plain("account"), Field::plain("seq")],
-};
 
 fn key_item(account: &str, seq: &str) -> HashMap<String, AttributeValue> {
     HashMap::from([
@@ -135,14 +114,14 @@ proptest! {
         for text in &texts {
             prop_assert_eq!(bytes(text), bytes(&normal));
             prop_assert_eq!(
-                canonical_key_bytes(&LEDGER, &key_item(text, "1")),
-                canonical_key_bytes(&LEDGER, &key_item(&normal, "1"))
+                canonical_key_bytes(&ledger::SCHEMA, &key_item(text, "1")),
+                canonical_key_bytes(&ledger::SCHEMA, &key_item(&normal, "1"))
             );
         }
         // Key bytes "as written" keep the spelling (dynamate 0.1's binding).
         prop_assert_ne!(
-            key_bytes_as_written(&LEDGER, &key_item(&texts[2], "1")),
-            key_bytes_as_written(&LEDGER, &key_item(&normal, "1"))
+            key_bytes_as_written(&ledger::SCHEMA, &key_item(&texts[2], "1")),
+            key_bytes_as_written(&ledger::SCHEMA, &key_item(&normal, "1"))
         );
     }
 }

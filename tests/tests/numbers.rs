@@ -15,6 +15,9 @@ use dynamate_tests::on_both_servers;
 use dynamate_tests::support::Server;
 use dynamate_tests::{Ledger, LedgerKey};
 
+mod offload_common;
+use offload_common::{get_raw, put_raw};
+
 fn d(text: &str) -> Decimal {
     Decimal::parse(text).expect("valid decimal")
 }
@@ -36,16 +39,8 @@ fn key_of(entry: &Ledger) -> LedgerKey {
 
 /// The item exactly as the server returns it (no decoding).
 async fn raw_item(client: &dynamate::Client, key: &LedgerKey) -> Item {
-    client
-        .dynamodb()
-        .get_item()
-        .table_name(client.table_name::<Ledger>())
-        .set_key(Some(dynamate::ModelKey::to_item(key).expect("key")))
-        .consistent_read(true)
-        .send()
+    get_raw::<Ledger>(client, key)
         .await
-        .expect("raw GetItem")
-        .item
         .expect("the item exists")
 }
 
@@ -203,31 +198,30 @@ fn item_written_before_canonical_keys(account: &str, seq: &str, memo: &str) -> I
     ])
 }
 
-async fn put_raw(client: &dynamate::Client, item: Item) {
-    client
-        .dynamodb()
-        .put_item()
-        .table_name(client.table_name::<Ledger>())
-        .set_item(Some(item))
-        .send()
-        .await
-        .expect("raw PutItem");
+/// A client of `server` with the `Ledger` table, holding one item as dynamate 0.1 wrote it
+/// (see [`item_written_before_canonical_keys`]), and the key to read it with.
+async fn with_item_written_before_canonical_keys(
+    server: Server,
+    account: &str,
+    seq: &str,
+    memo: &str,
+) -> (dynamate::Client, LedgerKey) {
+    let client = with_table::<Ledger>(server).await;
+    let item = item_written_before_canonical_keys(account, seq, memo);
+    put_raw::<Ledger>(&client, item).await;
+    let key = LedgerKey {
+        account: d(account),
+        seq: d(seq),
+    };
+    (client, key)
 }
 
 /// Items that dynamate 0.1 wrote under keys it printed in scientific notation stay readable:
 /// on moto the key text is as written; on dynalite (like DynamoDB) it is normalised, and the
 /// reader recomputes the spelling dynamate 0.1 used.
 async fn items_written_before_canonical_keys_stay_readable(server: Server) {
-    let client = with_table::<Ledger>(server).await;
-    put_raw(
-        &client,
-        item_written_before_canonical_keys("1E+40", "2.5E-30", "written by 0.1"),
-    )
-    .await;
-    let key = LedgerKey {
-        account: d("1E+40"),
-        seq: d("2.5E-30"),
-    };
+    let (client, key) =
+        with_item_written_before_canonical_keys(server, "1E+40", "2.5E-30", "written by 0.1").await;
     let read = Ledger::get(&client, &key)
         .await
         .expect("the memo decrypts under the key text dynamate 0.1 wrote")
@@ -249,16 +243,8 @@ on_both_servers!(
 /// path); saving the recovered model binds the memo to the canonical key. On moto the text is
 /// kept, and the plain read works.
 async fn foreign_key_spelling_recovers_with_the_original_key(server: Server) {
-    let client = with_table::<Ledger>(server).await;
-    put_raw(
-        &client,
-        item_written_before_canonical_keys("10E+39", "1", "foreign spelling"),
-    )
-    .await;
-    let key = LedgerKey {
-        account: d("1E+40"),
-        seq: d("1"),
-    };
+    let (client, key) =
+        with_item_written_before_canonical_keys(server, "10E+39", "1", "foreign spelling").await;
     let read = Ledger::get(&client, &key).await;
     if server == Server::Moto {
         assert_eq!(
@@ -303,17 +289,11 @@ async fn foreign_key_spelling_recovers_with_the_original_key(server: Server) {
 /// which treats `1E+40` and its normal form as one key, like DynamoDB.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotation_rebinds_items_written_before_canonical_keys() {
-    let client = with_table::<Ledger>(Server::Dynalite).await;
-    put_raw(
-        &client,
-        item_written_before_canonical_keys("1E+40", "2.5E-30", "rebind me"),
-    )
-    .await;
-    put_raw(
-        &client,
-        item_written_before_canonical_keys("5", "6", "already canonical"),
-    )
-    .await;
+    let (client, key) =
+        with_item_written_before_canonical_keys(Server::Dynalite, "1E+40", "2.5E-30", "rebind me")
+            .await;
+    let canonical_item = item_written_before_canonical_keys("5", "6", "already canonical");
+    put_raw::<Ledger>(&client, canonical_item).await;
     let report = tokio::time::timeout(Duration::from_secs(60), client.rotate_keys::<Ledger>())
         .await
         .expect("rotation finishes within 60 s")
@@ -322,10 +302,6 @@ async fn rotation_rebinds_items_written_before_canonical_keys() {
         (report.scanned, report.rotated, report.up_to_date),
         (2, 1, 1)
     );
-    let key = LedgerKey {
-        account: d("1E+40"),
-        seq: d("2.5E-30"),
-    };
     let stored = raw_item(&client, &key).await;
     let AttributeValue::B(envelope) = &stored["memo"] else {
         panic!("memo is not binary");
