@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use dynamate::crypto::{Aad, EncryptMode, Keyring, RootKey};
 use dynamate::model::ItemReader;
-use dynamate::{AttributeValue, Cursor, Decimal, Item, Model, ModelExt};
+use dynamate::{AttributeValue, Cursor, Decimal, Item, Model, ModelExt, Update};
 use dynamate_tests::fixtures::with_table;
 use dynamate_tests::on_both_servers;
 use dynamate_tests::support::Server;
@@ -77,6 +77,20 @@ async fn randomized_value_under_numeric_key(server: Server) {
     assert_eq!(read.memo, written.memo);
     assert_eq!(read.account, written.account);
     assert_eq!(read.seq, written.seq);
+
+    // An update binds the new memo to the canonical key too.
+    client
+        .update(
+            &key_of(&written),
+            Update::new().set(Ledger::MEMO, "updated"),
+        )
+        .await
+        .expect("update");
+    let read = Ledger::get(&client, &key_of(&written))
+        .await
+        .expect("the updated memo decrypts")
+        .expect("the item exists");
+    assert_eq!(read.memo, "updated");
 }
 
 /// What dynamate writes is DynamoDB's normal form: no exponent, no leading zeros, no trailing
