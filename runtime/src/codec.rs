@@ -18,6 +18,9 @@
 //! | `list` | `Vec<T>` | [`List`] | `L` |
 //! | `map` | `BTreeMap<String, T>` | [`Map`] | `M` |
 //! | `string_set`, `number_set`, `binary_set` | `BTreeSet<T>` | [`StringSet`], [`NumberSet`], [`BinarySet`] | `SS`, `NS`, `BS`; an empty set is not stored |
+//!
+//! Every number (`N`, and each element of `NS`) is written in DynamoDB's normal form
+//! ([`crate::decimal::normalize`]): the text DynamoDB itself would store and return.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::marker::PhantomData;
