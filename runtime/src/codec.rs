@@ -18,6 +18,9 @@
 //! | `list` | `Vec<T>` | [`List`] | `L` |
 //! | `map` | `BTreeMap<String, T>` | [`Map`] | `M` |
 //! | `string_set`, `number_set`, `binary_set` | `BTreeSet<T>` | [`StringSet`], [`NumberSet`], [`BinarySet`] | `SS`, `NS`, `BS`; an empty set is not stored |
+//!
+//! Every number (`N`, and each element of `NS`) is written in DynamoDB's normal form
+//! ([`crate::decimal::normalize`]): the text DynamoDB itself would store and return.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::marker::PhantomData;
@@ -171,7 +174,8 @@ impl Codec for Bool {
 pub trait Number: Sized {
     /// Name used in error messages, such as `i32`.
     const NAME: &'static str;
-    /// The DynamoDB number text of the value.
+    /// The DynamoDB number text of the value, in DynamoDB's normal form
+    /// ([`crate::decimal::normalize`]); fails for values DynamoDB cannot store.
     fn to_number_string(&self) -> Result<String, CodecError>;
     /// Parses DynamoDB number text.
     fn from_number_string(text: &str) -> Result<Self, CodecError>;
@@ -190,7 +194,12 @@ macro_rules! integer_number {
             const NAME: &'static str = stringify!($t);
 
             fn to_number_string(&self) -> Result<String, CodecError> {
-                Ok(self.to_string())
+                // Integer text is in normal form; only 128-bit values can exceed 38 digits.
+                let text = self.to_string();
+                if text.len() > crate::decimal::MAX_DIGITS {
+                    check_significant_digits(&text)?;
+                }
+                Ok(text)
             }
 
             fn from_number_string(text: &str) -> Result<Self, CodecError> {
@@ -208,13 +217,22 @@ macro_rules! integer_number {
 }
 integer_number!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128);
 
+/// Rejects integer text with more significant digits than DynamoDB keeps.
+fn check_significant_digits(text: &str) -> Result<(), CodecError> {
+    Decimal::parse(text)
+        .map(drop)
+        .map_err(|e| CodecError::Unrepresentable {
+            reason: format!("{e}; store such integers as strings"),
+        })
+}
+
 macro_rules! float_number {
     ($($t:ty),*) => {$(
         impl Number for $t {
             const NAME: &'static str = stringify!($t);
 
             fn to_number_string(&self) -> Result<String, CodecError> {
-                float_to_number_string(f64::from(*self), || self.to_string(), || format!("{:e}", self))
+                float_to_number_string(f64::from(*self), || self.to_string())
             }
 
             fn from_number_string(text: &str) -> Result<Self, CodecError> {
@@ -225,12 +243,14 @@ macro_rules! float_number {
 }
 float_number!(f32, f64);
 
-/// Picks plain or scientific notation for a float and rejects what DynamoDB cannot store.
-/// Only the chosen notation is formatted (formatting is most of the cost of encoding a float).
+/// Rejects what DynamoDB cannot store and writes a float in DynamoDB's normal form.
+///
+/// Rust's `Display` of a float is the shortest text that reads back as the same float, in plain
+/// notation (no exponent, no leading or trailing zeros), at most 17 significant digits: the
+/// normal form, except `-0`, which is written `0`.
 fn float_to_number_string(
     value: f64,
     plain: impl FnOnce() -> String,
-    scientific: impl FnOnce() -> String,
 ) -> Result<String, CodecError> {
     if !value.is_finite() {
         return Err(CodecError::Unrepresentable {
@@ -240,17 +260,18 @@ fn float_to_number_string(
         });
     }
     let magnitude = value.abs();
-    if magnitude != 0.0 && !(1e-130..1e126).contains(&magnitude) {
+    if magnitude == 0.0 {
+        return Ok("0".to_string());
+    }
+    if !(1e-130..1e126).contains(&magnitude) {
         return Err(CodecError::Unrepresentable {
-            reason: format!("{value} is outside DynamoDB's number range (1E-130 to 9.9E+125)"),
+            reason: format!(
+                "{value:e} is outside DynamoDB's number range (1E-130 to 9.99E+125); \
+                 scale the value or store it as a string"
+            ),
         });
     }
-    // Plain text reads best in the console, but large or tiny values would print hundreds of digits.
-    if magnitude == 0.0 || (1e-7..1e21).contains(&magnitude) {
-        Ok(plain())
-    } else {
-        Ok(scientific())
-    }
+    Ok(plain())
 }
 
 impl Number for Decimal {
@@ -532,12 +553,20 @@ set_codec!(
 
 pub mod canonical {
     //! A compact, deterministic byte encoding of an [`AttributeValue`], used as the serialized
-    //! form of non-string, non-binary values before compression or encryption.
+    //! form of non-string, non-binary values before compression or encryption, for the item key
+    //! that randomized encryption binds to ([`crate::model::canonical_key_bytes`]) and for
+    //! cursors.
     //!
     //! Layout: one tag byte, then the payload. Strings, numbers and binaries are a big-endian
     //! `u32` length and the bytes; `BOOL` and `NULL` one byte; lists and sets a `u32` count and
     //! the elements; maps a `u32` count and key/value pairs sorted by key (so equal maps encode
     //! equally, which deterministic encryption relies on).
+    //!
+    //! Numbers (`N` and the elements of `NS`) are written as the ASCII text of their DynamoDB
+    //! normal form ([`crate::decimal::normalize`]), whatever text the attribute value holds:
+    //! `1E+2`, `100.0` and `100` encode alike, so what DynamoDB returns (normalised) encodes
+    //! like what was written. Text that is not a valid DynamoDB number (which DynamoDB would
+    //! reject) is written as it is.
     //!
     //! | tag | type |
     //! |---|---|
@@ -552,10 +581,28 @@ pub mod canonical {
     //! | 9 | NS |
     //! | 10 | BS |
 
+    use std::borrow::Cow;
+
     use aws_sdk_dynamodb::primitives::Blob;
     use aws_sdk_dynamodb::types::AttributeValue;
 
     use crate::error::CodecError;
+
+    /// The bytes a number's text is encoded with: its normal form, or the text itself if it is
+    /// not a DynamoDB number.
+    fn number_bytes(text: &str) -> Cow<'_, [u8]> {
+        match crate::decimal::normalize(text) {
+            Ok(Cow::Owned(normal)) => Cow::Owned(normal.into_bytes()),
+            Ok(Cow::Borrowed(normal)) => Cow::Borrowed(normal.as_bytes()),
+            Err(_) => Cow::Borrowed(text.as_bytes()),
+        }
+    }
+
+    /// Appends the encoding of a number whose text is taken as it is, not normalised: how
+    /// dynamate 0.1 encoded numbers in item keys (see [`crate::model::key_bytes_as_written`]).
+    pub fn write_number_as_written(text: &str, out: &mut Vec<u8>) {
+        tagged(2, out, |out| put_bytes(text.as_bytes(), out));
+    }
 
     fn put_bytes(bytes: &[u8], out: &mut Vec<u8>) {
         put_len(bytes.len(), out);
@@ -571,7 +618,7 @@ pub mod canonical {
     pub fn write(value: &AttributeValue, out: &mut Vec<u8>) {
         match value {
             AttributeValue::S(s) => tagged(1, out, |out| put_bytes(s.as_bytes(), out)),
-            AttributeValue::N(n) => tagged(2, out, |out| put_bytes(n.as_bytes(), out)),
+            AttributeValue::N(n) => tagged(2, out, |out| put_bytes(&number_bytes(n), out)),
             AttributeValue::B(b) => tagged(3, out, |out| put_bytes(b.as_ref(), out)),
             AttributeValue::Bool(b) => tagged(4, out, |out| out.push(u8::from(*b))),
             AttributeValue::L(items) => tagged(6, out, |out| {
@@ -591,7 +638,8 @@ pub mod canonical {
                 put_list(items.iter().map(String::as_bytes), items.len(), out)
             }),
             AttributeValue::Ns(items) => tagged(9, out, |out| {
-                put_list(items.iter().map(String::as_bytes), items.len(), out)
+                put_len(items.len(), out);
+                items.iter().for_each(|n| put_bytes(&number_bytes(n), out));
             }),
             AttributeValue::Bs(items) => tagged(10, out, |out| {
                 put_list(items.iter().map(Blob::as_ref), items.len(), out)

@@ -385,13 +385,41 @@ impl<'a> ItemWriter<'a> {
     }
 }
 
-/// The primary key of an item as canonical bytes (hash key, then range key, each in the
-/// [`crate::codec::canonical`] encoding); associated data of randomized encryption.
+/// The primary key of an item as canonical bytes: the associated data randomized encryption
+/// binds a value to, and how batches match keys.
+///
+/// For the hash key, then the range key (if the table has one): the attribute's
+/// [`crate::codec::canonical`] encoding (one tag byte, `1` string, `2` number, `3` binary, then
+/// a `u32` big-endian length and the bytes), or a single `0` byte if the item lacks it. Numbers
+/// are encoded in DynamoDB's normal form ([`crate::decimal::normalize`]), so `1E+40` and the
+/// `1` followed by forty zeros that DynamoDB returns for it give the same bytes.
+/// `docs/storage-formats.md` has a worked example.
 pub fn canonical_key_bytes(schema: &TableSchema, item: &Item) -> Vec<u8> {
+    key_bytes(schema, item, |_| None)
+}
+
+/// The key bytes of [`canonical_key_bytes`], but with each number encoded in the text `item`
+/// holds, not normalised: how dynamate 0.1 bound randomized values to their item key.
+///
+/// For recovering values that 0.1 wrote under a key whose text DynamoDB then normalised (and
+/// that was not the text 0.1's own `Decimal` printed, which [`ItemReader`] tries by itself):
+/// put the original key text into the item and pass it to [`ItemReader::with_original_key`].
+pub fn key_bytes_as_written(schema: &TableSchema, item: &Item) -> Vec<u8> {
+    key_bytes(schema, item, |text| Some(text.to_owned()))
+}
+
+/// The key bytes, with the number texts `spell` returns written as they are (and numbers it
+/// returns `None` for normalised).
+fn key_bytes(schema: &TableSchema, item: &Item, spell: impl Fn(&str) -> Option<String>) -> Vec<u8> {
     let mut out = Vec::new();
-    let names = std::iter::once(schema.key.hash.name).chain(schema.key.range.map(|r| r.name));
-    for name in names {
+    for name in key_names(schema) {
         match item.get(name) {
+            Some(AttributeValue::N(text)) => match spell(text) {
+                Some(spelled) => {
+                    crate::codec::canonical::write_number_as_written(&spelled, &mut out)
+                }
+                None => crate::codec::canonical::write(&AttributeValue::N(text.clone()), &mut out),
+            },
             Some(value) => crate::codec::canonical::write(value, &mut out),
             None => out.push(0),
         }
@@ -399,7 +427,39 @@ pub fn canonical_key_bytes(schema: &TableSchema, item: &Item) -> Vec<u8> {
     out
 }
 
+fn key_names(schema: &TableSchema) -> impl Iterator<Item = &'static str> {
+    std::iter::once(schema.key.hash.name).chain(schema.key.range.map(|r| r.name))
+}
+
+/// Key bytes other than the canonical ones that randomized values of this item may have been
+/// bound to by dynamate 0.1: the number texts as stored (a server that keeps the text, like
+/// moto), and the texts 0.1's `Decimal` printed (which DynamoDB normalised away). Empty for keys
+/// without numbers.
+fn legacy_key_bytes(schema: &TableSchema, item: &Item, canonical: &[u8]) -> Vec<Vec<u8>> {
+    let numeric =
+        key_names(schema).any(|name| matches!(item.get(name), Some(AttributeValue::N(_))));
+    if !numeric {
+        return Vec::new();
+    }
+    let mut candidates = vec![
+        key_bytes_as_written(schema, item),
+        key_bytes(schema, item, |text| {
+            crate::decimal::Decimal::parse(text)
+                .ok()
+                .map(|d| d.legacy_text())
+        }),
+    ];
+    candidates.dedup();
+    candidates.retain(|bytes| bytes != canonical);
+    candidates
+}
+
 /// Takes attributes out of an item; used by generated `from_item_with`.
+///
+/// Randomized-encrypted values are bound to the item's [`canonical_key_bytes`]. A value that
+/// does not authenticate under them is tried under the key bytes dynamate 0.1 may have bound it
+/// to (its key numbers as stored, and as 0.1 printed them), and under any original key given
+/// with [`ItemReader::with_original_key`].
 #[derive(Debug)]
 pub struct ItemReader<'a> {
     schema: &'static TableSchema,
@@ -407,6 +467,10 @@ pub struct ItemReader<'a> {
     item: Item,
     /// Computed before any attribute is taken out, when randomized encryption needs it.
     item_key: Option<Vec<u8>>,
+    /// Other item keys randomized values may be bound to (see the type's docs).
+    legacy_keys: Vec<Vec<u8>>,
+    /// Whether some value authenticated only under one of `legacy_keys`.
+    used_legacy_key: bool,
 }
 
 impl<'a> ItemReader<'a> {
@@ -415,19 +479,61 @@ impl<'a> ItemReader<'a> {
         let item_key = schema
             .binds_item_key()
             .then(|| canonical_key_bytes(schema, &item));
+        let legacy_keys = item_key
+            .as_deref()
+            .map(|canonical| legacy_key_bytes(schema, &item, canonical))
+            .unwrap_or_default();
         ItemReader {
             schema,
             transforms,
             item,
             item_key,
+            legacy_keys,
+            used_legacy_key: false,
         }
+    }
+
+    /// Also tries the item key `original` (its key attributes with the number text the item
+    /// was first written with) for randomized values: the recovery path for values dynamate 0.1
+    /// bound to key text that DynamoDB normalised and that 0.1's own `Decimal` did not print
+    /// (a key written through another client, say). Saving the model read this way binds its
+    /// values to the canonical key again.
+    ///
+    /// ```ignore
+    /// // `stored`: the raw item (GetItem) of a `Ledger` whose `account` was written `10E+39`.
+    /// let mut original = stored.clone();
+    /// original.insert("account".into(), AttributeValue::N("10E+39".into()));
+    /// let mut reader = ItemReader::new(Ledger::SCHEMA, stored, client.transforms())
+    ///     .with_original_key(&original);
+    /// let mut entry = Ledger::read_item(&mut reader)?;
+    /// entry.save(&client).await?; // binds the memo to the canonical key again
+    /// ```
+    pub fn with_original_key(mut self, original: &Item) -> Self {
+        if self.item_key.is_some() {
+            let bytes = key_bytes_as_written(self.schema, original);
+            if !self.legacy_keys.contains(&bytes) && self.item_key.as_ref() != Some(&bytes) {
+                self.legacy_keys.push(bytes);
+            }
+        }
+        self
+    }
+
+    /// Whether some randomized value read so far authenticated only under a key other than the
+    /// canonical one (dynamate 0.1's key text or [`ItemReader::with_original_key`]); writing
+    /// the model back binds it to the canonical key.
+    pub fn used_legacy_key(&self) -> bool {
+        self.used_legacy_key
+    }
+
+    /// Whether the item's key has other spellings its randomized values may be bound to, so
+    /// reading it may find values to rebind.
+    pub(crate) fn has_legacy_keys(&self) -> bool {
+        !self.legacy_keys.is_empty()
     }
 
     /// Reads the key attributes of `item` without consuming it.
     pub fn for_key(schema: &'static TableSchema, item: &Item) -> Self {
-        let key_names =
-            std::iter::once(schema.key.hash.name).chain(schema.key.range.map(|r| r.name));
-        let key_item = key_names
+        let key_item = key_names(schema)
             .filter_map(|name| item.get(name).map(|v| (name.to_string(), v.clone())))
             .collect();
         Self::new(schema, key_item, Transforms::none())
@@ -456,10 +562,7 @@ impl<'a> ItemReader<'a> {
         let result = match self.item.remove(field.name) {
             None => missing(),
             Some(stored) if field.transform.is_none() => C::decode(stored),
-            Some(stored) => {
-                self.transforms
-                    .decode::<C>(self.schema, field, self.item_key.as_deref(), stored)
-            }
+            Some(stored) => self.decode_transformed::<C>(field, stored),
         };
         result.map_err(|cause| DecodeError {
             table: self.schema.table_name,
@@ -467,4 +570,47 @@ impl<'a> ItemReader<'a> {
             cause,
         })
     }
+
+    /// Reverses the transforms of a stored value, trying the legacy item keys when a randomized
+    /// value does not authenticate under the canonical one.
+    fn decode_transformed<C: Codec>(
+        &mut self,
+        field: &Field,
+        stored: AttributeValue,
+    ) -> Result<C::Value, CodecError> {
+        let randomized = field
+            .transform
+            .encrypt
+            .is_some_and(|e| e.mode == EncryptMode::Randomized);
+        let (schema, transforms) = (self.schema, self.transforms);
+        let decode =
+            |key: Option<&[u8]>, stored| transforms.decode::<C>(schema, field, key, stored);
+        if !randomized || self.legacy_keys.is_empty() {
+            return decode(self.item_key.as_deref(), stored);
+        }
+        let first = decode(self.item_key.as_deref(), stored.clone());
+        if !is_authentication_failure(&first) {
+            return first;
+        }
+        for key in &self.legacy_keys {
+            let result = decode(Some(key), stored.clone());
+            if !is_authentication_failure(&result) {
+                self.used_legacy_key |= result.is_ok();
+                return result;
+            }
+        }
+        first
+    }
+}
+
+fn is_authentication_failure<T>(result: &Result<T, CodecError>) -> bool {
+    matches!(
+        result,
+        Err(CodecError::Transform(error)) if matches!(
+            **error,
+            crate::transform::TransformError::Crypto(
+                crate::crypto::CryptoError::AuthenticationFailed { .. }
+            )
+        )
+    )
 }

@@ -1,5 +1,7 @@
 //! Key rotation: re-encrypts a table's items under the primary version of their keys, so an old
-//! key version can be retired. Values already under the primary version are left alone.
+//! key version can be retired. Values already under the primary version are left alone, except
+//! randomized values that dynamate 0.1 bound to a number key's non-normal text (`1E+40`): those
+//! are rewritten bound to the canonical key (see `docs/storage-formats.md`).
 //!
 //! Each rewritten item is conditioned on its rotated attributes still holding the values that
 //! were read, so a concurrent write is never overwritten (it is counted instead: that writer
@@ -35,6 +37,9 @@ impl Client {
     ///
     /// Run it after making a new key version primary; once it reports nothing left to rotate,
     /// the old version can be removed from the keyring.
+    ///
+    /// It also rewrites randomized values that dynamate 0.1 bound to the non-normal text of a
+    /// number key (they stay readable, through a fallback; rewritten, they no longer need it).
     pub async fn rotate_keys<M: Model>(&self) -> Result<RotationReport, Error> {
         let table = self.table_name::<M>();
         let Some(keyring) = self.transforms().keyring() else {
@@ -77,12 +82,26 @@ impl Client {
     ) -> Result<(), Error> {
         let mut resolved = item.clone();
         crate::offload::fetch(self, M::SCHEMA, &mut resolved).await?;
-        let stale = stale_fields::<M>(keyring, &resolved)?;
+        let mut stale = stale_fields::<M>(keyring, &resolved)?;
+        let mut reader = ItemReader::new(M::SCHEMA, resolved, self.transforms());
+        if stale.is_empty() && !reader.has_legacy_keys() {
+            report.up_to_date += 1;
+            return Ok(());
+        }
+        let model = M::read_item(&mut reader)?;
+        if reader.used_legacy_key() {
+            // Some randomized value is bound to dynamate 0.1's key text: rewrite them all, bound
+            // to the canonical key.
+            for field in randomized_fields::<M>(&item) {
+                if !stale.contains(&field) {
+                    stale.push(field);
+                }
+            }
+        }
         if stale.is_empty() {
             report.up_to_date += 1;
             return Ok(());
         }
-        let model = M::read_item(&mut ItemReader::new(M::SCHEMA, resolved, self.transforms()))?;
         let rewritten = self.encode_item(&model).await?;
         let (condition, names, values) = unchanged_condition(&stale, &item);
         let written = self
@@ -128,6 +147,17 @@ fn stale_fields<M: Model>(keyring: &Keyring, item: &Item) -> Result<Vec<&'static
         }
     }
     Ok(stale)
+}
+
+/// The randomized-encrypted fields `item` holds.
+fn randomized_fields<M: Model>(item: &Item) -> impl Iterator<Item = &'static Field> + '_ {
+    M::SCHEMA.fields.iter().filter(move |field| {
+        field
+            .transform
+            .encrypt
+            .is_some_and(|e| e.mode == crate::crypto::EncryptMode::Randomized)
+            && item.contains_key(field.name)
+    })
 }
 
 /// `#r0 = :r0 AND ...` over the stale fields' stored values as read.

@@ -52,3 +52,16 @@ print("RANDOMIZED", randomized(root2, "archive", 2, "archives", "secret_data", b
 print("RANDOMIZED_NO_ITEM_KEY", randomized(root2, "archive", 2, "archives", "secret_data", None, nonce, b'{"card":"4111"}').hex())
 pw_root = Argon2id(salt=b"dynamate-test-salt", length=32, iterations=3, lanes=4, memory_cost=64 * 1024).derive(b"correct horse battery staple")
 print("PASSPHRASE", deterministic(pw_root, "pw", 1, "t", "a", b"x").hex())
+
+
+# Worked example of docs/storage-formats.md ("Decrypting a randomized value by hand"): a Ledger
+# item with number keys account = 1E+3 and seq = -0.50, stored (normal form) as "1000", "-0.5".
+def number_key_part(normal_text: str) -> bytes:
+    b = normal_text.encode()
+    return b"\x02" + struct.pack(">I", len(b)) + b
+
+
+ledger_key = number_key_part("1000") + number_key_part("-0.5")
+print("LEDGER_ITEM_KEY", ledger_key.hex())
+print("LEDGER_SUBKEY", subkey(root2, "ledger", "memo").hex())
+print("LEDGER_ENVELOPE", randomized(root2, "archive", 2, "ledger", "memo", ledger_key, nonce, b"hello").hex())
