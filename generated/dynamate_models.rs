@@ -4,132 +4,132 @@
 #[derive(Debug, Clone, PartialEq)]
 pub struct Archive {
     /// Attribute `aid`.
-    pub aid: String,
+    pub aid: ::std::string::String,
     /// Equality filters still work.
-    pub secret_message: String,
+    pub secret_message: ::std::string::String,
     /// Attribute `secret_binary`.
-    pub secret_binary: Vec<u8>,
+    pub secret_binary: ::std::vec::Vec<::core::primitive::u8>,
     /// Attribute `secret_integer`.
-    pub secret_integer: i64,
+    pub secret_integer: ::core::primitive::i64,
     /// Attribute `secret_float`.
-    pub secret_float: f64,
+    pub secret_float: ::core::primitive::f64,
     /// Attribute `secret_data`.
-    pub secret_data: dynamate::__private::serde_json::Value,
+    pub secret_data: ::dynamate::__private::serde_json::Value,
 }
 
 /// The primary key of [`Archive`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ArchiveKey {
     /// Attribute `aid`.
-    pub aid: String,
+    pub aid: ::std::string::String,
 }
 
 impl Archive {
     /// Attribute `aid` of [`Archive`]: partition key.
-    pub const AID: dynamate::Attr<
+    pub const AID: ::dynamate::Attr<
         Archive,
-        dynamate::codec::Str,
-        dynamate::model::role::HashKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("aid"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::HashKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("aid"));
     /// Attribute `secret_message` of [`Archive`]: encrypted (deterministic) with key `archive`.
-    pub const SECRET_MESSAGE: dynamate::Attr<
+    pub const SECRET_MESSAGE: ::dynamate::Attr<
         Archive,
-        dynamate::codec::Str,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_message",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "archive",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `secret_binary` of [`Archive`]: encrypted (randomized) with key `archive`.
-    pub const SECRET_BINARY: dynamate::Attr<
+    pub const SECRET_BINARY: ::dynamate::Attr<
         Archive,
-        dynamate::codec::Bytes,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Bytes,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_binary",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "archive",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `secret_integer` of [`Archive`]: encrypted (deterministic) with key `archive`.
-    pub const SECRET_INTEGER: dynamate::Attr<
+    pub const SECRET_INTEGER: ::dynamate::Attr<
         Archive,
-        dynamate::codec::Num<i64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::i64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_integer",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "archive",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `secret_float` of [`Archive`]: encrypted (randomized) with key `archive`.
-    pub const SECRET_FLOAT: dynamate::Attr<
+    pub const SECRET_FLOAT: ::dynamate::Attr<
         Archive,
-        dynamate::codec::Num<f64>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::f64>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_float",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "archive",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `secret_data` of [`Archive`]: encrypted (randomized) with key `archive`.
-    pub const SECRET_DATA: dynamate::Attr<
+    pub const SECRET_DATA: ::dynamate::Attr<
         Archive,
-        dynamate::codec::Json<dynamate::__private::serde_json::Value>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_data",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "archive",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
 }
 
-impl dynamate::Model for Archive {
+impl ::dynamate::Model for Archive {
     type Key = ArchiveKey;
-    const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
+    const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::TableSchema {
         type_name: "Archive",
         table_name: "archive",
         region: "us-east-1",
-        key: dynamate::KeySchema {
-            hash: dynamate::model::KeyAttribute {
+        key: ::dynamate::KeySchema {
+            hash: ::dynamate::model::KeyAttribute {
                 name: "aid",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             },
-            range: None,
+            range: ::core::option::Option::None,
         },
         indexes: &[],
-        billing: dynamate::model::Billing::PayPerRequest,
-        ttl_attribute: None,
-        version_attribute: None,
+        billing: ::dynamate::model::Billing::PayPerRequest,
+        ttl_attribute: ::core::option::Option::None,
+        version_attribute: ::core::option::Option::None,
         fields: &[
             Self::AID.field(),
             Self::SECRET_MESSAGE.field(),
@@ -146,20 +146,20 @@ impl dynamate::Model for Archive {
     }
     fn write_item(
         &self,
-        item: &mut dynamate::model::ItemWriter<'_>,
-    ) -> Result<(), dynamate::EncodeError> {
+        item: &mut ::dynamate::model::ItemWriter<'_>,
+    ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::AID, &self.aid)?;
         item.put(&Self::SECRET_MESSAGE, &self.secret_message)?;
         item.put(&Self::SECRET_BINARY, &self.secret_binary)?;
         item.put(&Self::SECRET_INTEGER, &self.secret_integer)?;
         item.put(&Self::SECRET_FLOAT, &self.secret_float)?;
         item.put(&Self::SECRET_DATA, &self.secret_data)?;
-        Ok(())
+        ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut dynamate::model::ItemReader<'_>,
-    ) -> Result<Self, dynamate::DecodeError> {
-        Ok(Self {
+        item: &mut ::dynamate::model::ItemReader<'_>,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        ::core::result::Result::Ok(Self {
             aid: item.get(&Self::AID)?,
             secret_message: item.get(&Self::SECRET_MESSAGE)?,
             secret_binary: item.get(&Self::SECRET_BINARY)?,
@@ -170,22 +170,26 @@ impl dynamate::Model for Archive {
     }
 }
 
-impl dynamate::ModelKey for ArchiveKey {
+impl ::dynamate::ModelKey for ArchiveKey {
     type Model = Archive;
-    fn to_item(&self) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(
-            <Archive as dynamate::Model>::SCHEMA,
-            dynamate::Transforms::none(),
+    fn to_item(
+        &self,
+    ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
+        let mut item = ::dynamate::model::ItemWriter::new(
+            <Archive as ::dynamate::Model>::SCHEMA,
+            ::dynamate::Transforms::none(),
         );
         item.put(&Archive::AID, &self.aid)?;
         item.finish()
     }
-    fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::for_key(
-            <Archive as dynamate::Model>::SCHEMA,
+    fn from_item(
+        item: &::dynamate::Item,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        let mut item = ::dynamate::model::ItemReader::for_key(
+            <Archive as ::dynamate::Model>::SCHEMA,
             item,
         );
-        Ok(Self {
+        ::core::result::Result::Ok(Self {
             aid: item.get(&Archive::AID)?,
         })
     }
@@ -195,28 +199,31 @@ impl dynamate::ModelKey for ArchiveKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// Attribute `user_id`.
-    pub user_id: String,
+    pub user_id: ::std::string::String,
     /// Attribute `event_id`.
-    pub event_id: String,
+    pub event_id: ::std::string::String,
     /// Attribute `kind`.
-    pub kind: String,
+    pub kind: ::std::string::String,
     /// Attribute `count`.
-    pub count: i64,
+    pub count: ::core::primitive::i64,
     /// Attribute `score`.
-    pub score: f64,
+    pub score: ::core::primitive::f64,
     /// Attribute `active`.
-    pub active: bool,
+    pub active: ::core::primitive::bool,
     /// Attribute `note`.
-    pub note: Option<String>,
+    pub note: ::core::option::Option<::std::string::String>,
     /// Attribute `tags`.
-    pub tags: Vec<String>,
+    pub tags: ::std::vec::Vec<::std::string::String>,
     /// Attribute `labels`.
-    pub labels: std::collections::BTreeSet<String>,
+    pub labels: ::std::collections::BTreeSet<::std::string::String>,
     /// Attribute `metrics`.
-    pub metrics: std::collections::BTreeMap<String, i64>,
+    pub metrics: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::core::primitive::i64,
+    >,
     /// Attribute `created_at`.
-    pub created_at: dynamate::__private::chrono::DateTime<
-        dynamate::__private::chrono::Utc,
+    pub created_at: ::dynamate::__private::chrono::DateTime<
+        ::dynamate::__private::chrono::Utc,
     >,
 }
 
@@ -224,100 +231,100 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EventKey {
     /// Attribute `user_id`.
-    pub user_id: String,
+    pub user_id: ::std::string::String,
     /// Attribute `event_id`.
-    pub event_id: String,
+    pub event_id: ::std::string::String,
 }
 
 impl Event {
     /// Attribute `user_id` of [`Event`]: partition key.
-    pub const USER_ID: dynamate::Attr<
+    pub const USER_ID: ::dynamate::Attr<
         Event,
-        dynamate::codec::Str,
-        dynamate::model::role::HashKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("user_id"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::HashKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("user_id"));
     /// Attribute `event_id` of [`Event`]: sort key.
-    pub const EVENT_ID: dynamate::Attr<
+    pub const EVENT_ID: ::dynamate::Attr<
         Event,
-        dynamate::codec::Str,
-        dynamate::model::role::RangeKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("event_id"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::RangeKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("event_id"));
     /// Attribute `kind` of [`Event`].
-    pub const KIND: dynamate::Attr<
+    pub const KIND: ::dynamate::Attr<
         Event,
-        dynamate::codec::Str,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("kind"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("kind"));
     /// Attribute `count` of [`Event`].
-    pub const COUNT: dynamate::Attr<
+    pub const COUNT: ::dynamate::Attr<
         Event,
-        dynamate::codec::Num<i64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("count"));
+        ::dynamate::codec::Num<::core::primitive::i64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("count"));
     /// Attribute `score` of [`Event`].
-    pub const SCORE: dynamate::Attr<
+    pub const SCORE: ::dynamate::Attr<
         Event,
-        dynamate::codec::Num<f64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("score"));
+        ::dynamate::codec::Num<::core::primitive::f64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("score"));
     /// Attribute `active` of [`Event`].
-    pub const ACTIVE: dynamate::Attr<
+    pub const ACTIVE: ::dynamate::Attr<
         Event,
-        dynamate::codec::Bool,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("active"));
+        ::dynamate::codec::Bool,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("active"));
     /// Attribute `note` of [`Event`].
-    pub const NOTE: dynamate::Attr<
+    pub const NOTE: ::dynamate::Attr<
         Event,
-        dynamate::codec::Opt<dynamate::codec::Str>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("note"));
+        ::dynamate::codec::Opt<::dynamate::codec::Str>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("note"));
     /// Attribute `tags` of [`Event`].
-    pub const TAGS: dynamate::Attr<
+    pub const TAGS: ::dynamate::Attr<
         Event,
-        dynamate::codec::List<dynamate::codec::Str>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("tags"));
+        ::dynamate::codec::List<::dynamate::codec::Str>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("tags"));
     /// Attribute `labels` of [`Event`].
-    pub const LABELS: dynamate::Attr<
+    pub const LABELS: ::dynamate::Attr<
         Event,
-        dynamate::codec::StringSet,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("labels"));
+        ::dynamate::codec::StringSet,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("labels"));
     /// Attribute `metrics` of [`Event`].
-    pub const METRICS: dynamate::Attr<
+    pub const METRICS: ::dynamate::Attr<
         Event,
-        dynamate::codec::Map<dynamate::codec::Num<i64>>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("metrics"));
+        ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("metrics"));
     /// Attribute `created_at` of [`Event`].
-    pub const CREATED_AT: dynamate::Attr<
+    pub const CREATED_AT: ::dynamate::Attr<
         Event,
-        dynamate::codec::DateTime,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("created_at"));
+        ::dynamate::codec::DateTime,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("created_at"));
 }
 
-impl dynamate::Model for Event {
+impl ::dynamate::Model for Event {
     type Key = EventKey;
-    const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
+    const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::TableSchema {
         type_name: "Event",
         table_name: "events",
         region: "us-east-1",
-        key: dynamate::KeySchema {
-            hash: dynamate::model::KeyAttribute {
+        key: ::dynamate::KeySchema {
+            hash: ::dynamate::model::KeyAttribute {
                 name: "user_id",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             },
-            range: Some(dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
                 name: "event_id",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             }),
         },
         indexes: &[],
-        billing: dynamate::model::Billing::PayPerRequest,
-        ttl_attribute: None,
-        version_attribute: None,
+        billing: ::dynamate::model::Billing::PayPerRequest,
+        ttl_attribute: ::core::option::Option::None,
+        version_attribute: ::core::option::Option::None,
         fields: &[
             Self::USER_ID.field(),
             Self::EVENT_ID.field(),
@@ -340,8 +347,8 @@ impl dynamate::Model for Event {
     }
     fn write_item(
         &self,
-        item: &mut dynamate::model::ItemWriter<'_>,
-    ) -> Result<(), dynamate::EncodeError> {
+        item: &mut ::dynamate::model::ItemWriter<'_>,
+    ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::USER_ID, &self.user_id)?;
         item.put(&Self::EVENT_ID, &self.event_id)?;
         item.put(&Self::KIND, &self.kind)?;
@@ -353,12 +360,12 @@ impl dynamate::Model for Event {
         item.put(&Self::LABELS, &self.labels)?;
         item.put(&Self::METRICS, &self.metrics)?;
         item.put(&Self::CREATED_AT, &self.created_at)?;
-        Ok(())
+        ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut dynamate::model::ItemReader<'_>,
-    ) -> Result<Self, dynamate::DecodeError> {
-        Ok(Self {
+        item: &mut ::dynamate::model::ItemReader<'_>,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        ::core::result::Result::Ok(Self {
             user_id: item.get(&Self::USER_ID)?,
             event_id: item.get(&Self::EVENT_ID)?,
             kind: item.get(&Self::KIND)?,
@@ -374,23 +381,27 @@ impl dynamate::Model for Event {
     }
 }
 
-impl dynamate::ModelKey for EventKey {
+impl ::dynamate::ModelKey for EventKey {
     type Model = Event;
-    fn to_item(&self) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(
-            <Event as dynamate::Model>::SCHEMA,
-            dynamate::Transforms::none(),
+    fn to_item(
+        &self,
+    ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
+        let mut item = ::dynamate::model::ItemWriter::new(
+            <Event as ::dynamate::Model>::SCHEMA,
+            ::dynamate::Transforms::none(),
         );
         item.put(&Event::USER_ID, &self.user_id)?;
         item.put(&Event::EVENT_ID, &self.event_id)?;
         item.finish()
     }
-    fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::for_key(
-            <Event as dynamate::Model>::SCHEMA,
+    fn from_item(
+        item: &::dynamate::Item,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        let mut item = ::dynamate::model::ItemReader::for_key(
+            <Event as ::dynamate::Model>::SCHEMA,
             item,
         );
-        Ok(Self {
+        ::core::result::Result::Ok(Self {
             user_id: item.get(&Event::USER_ID)?,
             event_id: item.get(&Event::EVENT_ID)?,
         })
@@ -403,382 +414,390 @@ impl dynamate::ModelKey for EventKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
     /// Attribute `tenant`.
-    pub tenant: String,
+    pub tenant: ::std::string::String,
     /// Stock keeping unit.
-    pub sku: String,
+    pub sku: ::std::string::String,
     /// `name` is a DynamoDB reserved word; expressions use placeholders.
-    pub name: String,
+    pub name: ::std::string::String,
     /// Attribute `Product Type`.
-    pub product_type: String,
+    pub product_type: ::std::string::String,
     /// A Rust keyword: the field is `r#type`.
-    pub r#type: String,
+    pub r#type: ::std::string::String,
     /// Attribute `image`.
-    pub image: Option<Vec<u8>>,
+    pub image: ::core::option::Option<::std::vec::Vec<::core::primitive::u8>>,
     /// Attribute `active`.
-    pub active: bool,
+    pub active: ::core::primitive::bool,
     /// Attribute `stock`.
-    pub stock: i32,
+    pub stock: ::core::primitive::i32,
     /// Attribute `small`.
-    pub small: i8,
+    pub small: ::core::primitive::i8,
     /// Attribute `medium`.
-    pub medium: i16,
+    pub medium: ::core::primitive::i16,
     /// Attribute `big`.
-    pub big: u64,
+    pub big: ::core::primitive::u64,
     /// Attribute `unsigned_small`.
-    pub unsigned_small: u8,
+    pub unsigned_small: ::core::primitive::u8,
     /// Attribute `unsigned_medium`.
-    pub unsigned_medium: u16,
+    pub unsigned_medium: ::core::primitive::u16,
     /// Attribute `unsigned_int`.
-    pub unsigned_int: u32,
+    pub unsigned_int: ::core::primitive::u32,
     /// Attribute `score`.
-    pub score: f64,
+    pub score: ::core::primitive::f64,
     /// Attribute `ratio`.
-    pub ratio: f32,
+    pub ratio: ::core::primitive::f32,
     /// Exact price, up to 38 digits.
-    pub price: dynamate::Decimal,
+    pub price: ::dynamate::Decimal,
     /// Attribute `released_at`.
-    pub released_at: dynamate::__private::chrono::DateTime<
-        dynamate::__private::chrono::Utc,
+    pub released_at: ::dynamate::__private::chrono::DateTime<
+        ::dynamate::__private::chrono::Utc,
     >,
     /// Attribute `expires_at`.
-    pub expires_at: Option<
-        dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>,
+    pub expires_at: ::core::option::Option<
+        ::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>,
     >,
     /// Attribute `version`.
-    pub version: u64,
+    pub version: ::core::primitive::u64,
     /// Attribute `attributes`.
-    pub attributes: Option<dynamate::__private::serde_json::Value>,
+    pub attributes: ::core::option::Option<::dynamate::__private::serde_json::Value>,
     /// Attribute `dimensions`.
     pub dimensions: crate::Dimensions,
     /// Attribute `tags`.
-    pub tags: Vec<String>,
+    pub tags: ::std::vec::Vec<::std::string::String>,
     /// Attribute `matrix`.
-    pub matrix: Vec<Vec<i64>>,
+    pub matrix: ::std::vec::Vec<::std::vec::Vec<::core::primitive::i64>>,
     /// Attribute `notes`.
-    pub notes: Vec<Option<String>>,
+    pub notes: ::std::vec::Vec<::core::option::Option<::std::string::String>>,
     /// Attribute `prices_by_region`.
-    pub prices_by_region: std::collections::BTreeMap<String, dynamate::Decimal>,
+    pub prices_by_region: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::dynamate::Decimal,
+    >,
     /// Attribute `labels`.
-    pub labels: std::collections::BTreeMap<String, Vec<String>>,
+    pub labels: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::vec::Vec<::std::string::String>,
+    >,
     /// Attribute `colors`.
-    pub colors: std::collections::BTreeSet<String>,
+    pub colors: ::std::collections::BTreeSet<::std::string::String>,
     /// Attribute `sizes`.
-    pub sizes: std::collections::BTreeSet<i64>,
+    pub sizes: ::std::collections::BTreeSet<::core::primitive::i64>,
     /// Attribute `weights`.
-    pub weights: std::collections::BTreeSet<dynamate::Decimal>,
+    pub weights: ::std::collections::BTreeSet<::dynamate::Decimal>,
     /// Attribute `thumbnails`.
-    pub thumbnails: std::collections::BTreeSet<Vec<u8>>,
+    pub thumbnails: ::std::collections::BTreeSet<::std::vec::Vec<::core::primitive::u8>>,
     /// Attribute `category`.
-    pub category: String,
+    pub category: ::std::string::String,
     /// Attribute `rank`.
-    pub rank: i64,
+    pub rank: ::core::primitive::i64,
 }
 
 /// The primary key of [`Product`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ProductKey {
     /// Attribute `tenant`.
-    pub tenant: String,
+    pub tenant: ::std::string::String,
     /// Stock keeping unit.
-    pub sku: String,
+    pub sku: ::std::string::String,
 }
 
 impl Product {
     /// Attribute `tenant` of [`Product`]: partition key.
-    pub const TENANT: dynamate::Attr<
+    pub const TENANT: ::dynamate::Attr<
         Product,
-        dynamate::codec::Str,
-        dynamate::model::role::HashKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("tenant"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::HashKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("tenant"));
     /// Attribute `sku` of [`Product`]: sort key.
-    pub const SKU: dynamate::Attr<
+    pub const SKU: ::dynamate::Attr<
         Product,
-        dynamate::codec::Str,
-        dynamate::model::role::RangeKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("sku"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::RangeKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("sku"));
     /// Attribute `name` of [`Product`].
-    pub const NAME: dynamate::Attr<
+    pub const NAME: ::dynamate::Attr<
         Product,
-        dynamate::codec::Str,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("name"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("name"));
     /// Attribute `Product Type` of [`Product`].
-    pub const PRODUCT_TYPE: dynamate::Attr<
+    pub const PRODUCT_TYPE: ::dynamate::Attr<
         Product,
-        dynamate::codec::Str,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("Product Type"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("Product Type"));
     /// Attribute `type` of [`Product`].
-    pub const TYPE: dynamate::Attr<
+    pub const TYPE: ::dynamate::Attr<
         Product,
-        dynamate::codec::Str,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("type"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("type"));
     /// Attribute `image` of [`Product`].
-    pub const IMAGE: dynamate::Attr<
+    pub const IMAGE: ::dynamate::Attr<
         Product,
-        dynamate::codec::Opt<dynamate::codec::Bytes>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("image"));
+        ::dynamate::codec::Opt<::dynamate::codec::Bytes>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("image"));
     /// Attribute `active` of [`Product`].
-    pub const ACTIVE: dynamate::Attr<
+    pub const ACTIVE: ::dynamate::Attr<
         Product,
-        dynamate::codec::Bool,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("active"));
+        ::dynamate::codec::Bool,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("active"));
     /// Attribute `stock` of [`Product`].
-    pub const STOCK: dynamate::Attr<
+    pub const STOCK: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<i32>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("stock"));
+        ::dynamate::codec::Num<::core::primitive::i32>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("stock"));
     /// Attribute `small` of [`Product`].
-    pub const SMALL: dynamate::Attr<
+    pub const SMALL: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<i8>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("small"));
+        ::dynamate::codec::Num<::core::primitive::i8>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("small"));
     /// Attribute `medium` of [`Product`].
-    pub const MEDIUM: dynamate::Attr<
+    pub const MEDIUM: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<i16>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("medium"));
+        ::dynamate::codec::Num<::core::primitive::i16>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("medium"));
     /// Attribute `big` of [`Product`].
-    pub const BIG: dynamate::Attr<
+    pub const BIG: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<u64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("big"));
+        ::dynamate::codec::Num<::core::primitive::u64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("big"));
     /// Attribute `unsigned_small` of [`Product`].
-    pub const UNSIGNED_SMALL: dynamate::Attr<
+    pub const UNSIGNED_SMALL: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<u8>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("unsigned_small"));
+        ::dynamate::codec::Num<::core::primitive::u8>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("unsigned_small"));
     /// Attribute `unsigned_medium` of [`Product`].
-    pub const UNSIGNED_MEDIUM: dynamate::Attr<
+    pub const UNSIGNED_MEDIUM: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<u16>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("unsigned_medium"));
+        ::dynamate::codec::Num<::core::primitive::u16>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("unsigned_medium"));
     /// Attribute `unsigned_int` of [`Product`].
-    pub const UNSIGNED_INT: dynamate::Attr<
+    pub const UNSIGNED_INT: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<u32>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("unsigned_int"));
+        ::dynamate::codec::Num<::core::primitive::u32>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("unsigned_int"));
     /// Attribute `score` of [`Product`].
-    pub const SCORE: dynamate::Attr<
+    pub const SCORE: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<f64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("score"));
+        ::dynamate::codec::Num<::core::primitive::f64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("score"));
     /// Attribute `ratio` of [`Product`].
-    pub const RATIO: dynamate::Attr<
+    pub const RATIO: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<f32>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("ratio"));
+        ::dynamate::codec::Num<::core::primitive::f32>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("ratio"));
     /// Attribute `price` of [`Product`].
-    pub const PRICE: dynamate::Attr<
+    pub const PRICE: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<dynamate::Decimal>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("price"));
+        ::dynamate::codec::Num<::dynamate::Decimal>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("price"));
     /// Attribute `released_at` of [`Product`].
-    pub const RELEASED_AT: dynamate::Attr<
+    pub const RELEASED_AT: ::dynamate::Attr<
         Product,
-        dynamate::codec::DateTime,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("released_at"));
+        ::dynamate::codec::DateTime,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("released_at"));
     /// Attribute `expires_at` of [`Product`].
-    pub const EXPIRES_AT: dynamate::Attr<
+    pub const EXPIRES_AT: ::dynamate::Attr<
         Product,
-        dynamate::codec::Opt<dynamate::codec::Ttl>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("expires_at"));
+        ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("expires_at"));
     /// Attribute `version` of [`Product`].
-    pub const VERSION: dynamate::Attr<
+    pub const VERSION: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<u64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("version"));
+        ::dynamate::codec::Num<::core::primitive::u64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("version"));
     /// Attribute `attributes` of [`Product`].
-    pub const ATTRIBUTES: dynamate::Attr<
+    pub const ATTRIBUTES: ::dynamate::Attr<
         Product,
-        dynamate::codec::Opt<
-            dynamate::codec::Json<dynamate::__private::serde_json::Value>,
+        ::dynamate::codec::Opt<
+            ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
         >,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("attributes"));
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("attributes"));
     /// Attribute `dimensions` of [`Product`].
-    pub const DIMENSIONS: dynamate::Attr<
+    pub const DIMENSIONS: ::dynamate::Attr<
         Product,
-        dynamate::codec::Json<crate::Dimensions>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("dimensions"));
+        ::dynamate::codec::Json<crate::Dimensions>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("dimensions"));
     /// Attribute `tags` of [`Product`].
-    pub const TAGS: dynamate::Attr<
+    pub const TAGS: ::dynamate::Attr<
         Product,
-        dynamate::codec::List<dynamate::codec::Str>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("tags"));
+        ::dynamate::codec::List<::dynamate::codec::Str>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("tags"));
     /// Attribute `matrix` of [`Product`].
-    pub const MATRIX: dynamate::Attr<
+    pub const MATRIX: ::dynamate::Attr<
         Product,
-        dynamate::codec::List<dynamate::codec::List<dynamate::codec::Num<i64>>>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("matrix"));
+        ::dynamate::codec::List<
+            ::dynamate::codec::List<::dynamate::codec::Num<::core::primitive::i64>>,
+        >,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("matrix"));
     /// Attribute `notes` of [`Product`].
-    pub const NOTES: dynamate::Attr<
+    pub const NOTES: ::dynamate::Attr<
         Product,
-        dynamate::codec::List<dynamate::codec::Opt<dynamate::codec::Str>>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("notes"));
+        ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("notes"));
     /// Attribute `prices_by_region` of [`Product`].
-    pub const PRICES_BY_REGION: dynamate::Attr<
+    pub const PRICES_BY_REGION: ::dynamate::Attr<
         Product,
-        dynamate::codec::Map<dynamate::codec::Num<dynamate::Decimal>>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("prices_by_region"));
+        ::dynamate::codec::Map<::dynamate::codec::Num<::dynamate::Decimal>>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("prices_by_region"));
     /// Attribute `labels` of [`Product`].
-    pub const LABELS: dynamate::Attr<
+    pub const LABELS: ::dynamate::Attr<
         Product,
-        dynamate::codec::Map<dynamate::codec::List<dynamate::codec::Str>>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("labels"));
+        ::dynamate::codec::Map<::dynamate::codec::List<::dynamate::codec::Str>>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("labels"));
     /// Attribute `colors` of [`Product`].
-    pub const COLORS: dynamate::Attr<
+    pub const COLORS: ::dynamate::Attr<
         Product,
-        dynamate::codec::StringSet,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("colors"));
+        ::dynamate::codec::StringSet,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("colors"));
     /// Attribute `sizes` of [`Product`].
-    pub const SIZES: dynamate::Attr<
+    pub const SIZES: ::dynamate::Attr<
         Product,
-        dynamate::codec::NumberSet<i64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("sizes"));
+        ::dynamate::codec::NumberSet<::core::primitive::i64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("sizes"));
     /// Attribute `weights` of [`Product`].
-    pub const WEIGHTS: dynamate::Attr<
+    pub const WEIGHTS: ::dynamate::Attr<
         Product,
-        dynamate::codec::NumberSet<dynamate::Decimal>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("weights"));
+        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("weights"));
     /// Attribute `thumbnails` of [`Product`].
-    pub const THUMBNAILS: dynamate::Attr<
+    pub const THUMBNAILS: ::dynamate::Attr<
         Product,
-        dynamate::codec::BinarySet,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("thumbnails"));
+        ::dynamate::codec::BinarySet,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("thumbnails"));
     /// Attribute `category` of [`Product`].
-    pub const CATEGORY: dynamate::Attr<
+    pub const CATEGORY: ::dynamate::Attr<
         Product,
-        dynamate::codec::Str,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("category"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("category"));
     /// Attribute `rank` of [`Product`].
-    pub const RANK: dynamate::Attr<
+    pub const RANK: ::dynamate::Attr<
         Product,
-        dynamate::codec::Num<i64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("rank"));
+        ::dynamate::codec::Num<::core::primitive::i64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("rank"));
     /// The global secondary index `by_category` of [`Product`], for typed queries and scans.
-    pub const BY_CATEGORY: dynamate::Index<
+    pub const BY_CATEGORY: ::dynamate::Index<
         Product,
-        dynamate::codec::Str,
-        dynamate::codec::Num<dynamate::Decimal>,
-    > = dynamate::Index::new("by_category");
+        ::dynamate::codec::Str,
+        ::dynamate::codec::Num<::dynamate::Decimal>,
+    > = ::dynamate::Index::new("by_category");
     /// The local secondary index `by_rank` of [`Product`], for typed queries and scans.
-    pub const BY_RANK: dynamate::Index<
+    pub const BY_RANK: ::dynamate::Index<
         Product,
-        dynamate::codec::Str,
-        dynamate::codec::Num<i64>,
-    > = dynamate::Index::new("by_rank");
+        ::dynamate::codec::Str,
+        ::dynamate::codec::Num<::core::primitive::i64>,
+    > = ::dynamate::Index::new("by_rank");
     /// The global secondary index `by_release` of [`Product`], for typed queries and scans.
-    pub const BY_RELEASE: dynamate::Index<
+    pub const BY_RELEASE: ::dynamate::Index<
         Product,
-        dynamate::codec::Str,
-        dynamate::codec::DateTime,
-    > = dynamate::Index::new("by_release");
+        ::dynamate::codec::Str,
+        ::dynamate::codec::DateTime,
+    > = ::dynamate::Index::new("by_release");
 }
 
-impl dynamate::Model for Product {
+impl ::dynamate::Model for Product {
     type Key = ProductKey;
-    const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
+    const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::TableSchema {
         type_name: "Product",
         table_name: "catalog.products",
         region: "eu-west-1",
-        key: dynamate::KeySchema {
-            hash: dynamate::model::KeyAttribute {
+        key: ::dynamate::KeySchema {
+            hash: ::dynamate::model::KeyAttribute {
                 name: "tenant",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             },
-            range: Some(dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
                 name: "sku",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             }),
         },
         indexes: &[
-            dynamate::IndexSchema {
+            ::dynamate::IndexSchema {
                 name: "by_category",
-                kind: dynamate::model::IndexKind::Global,
-                key: dynamate::KeySchema {
-                    hash: dynamate::model::KeyAttribute {
+                kind: ::dynamate::model::IndexKind::Global,
+                key: ::dynamate::KeySchema {
+                    hash: ::dynamate::model::KeyAttribute {
                         name: "category",
-                        scalar: dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::model::ScalarType::S,
                     },
-                    range: Some(dynamate::model::KeyAttribute {
+                    range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
                         name: "price",
-                        scalar: dynamate::model::ScalarType::N,
+                        scalar: ::dynamate::model::ScalarType::N,
                     }),
                 },
-                projection: dynamate::model::Projection::Include(&["name", "stock"]),
-                throughput: Some(dynamate::model::Throughput {
+                projection: ::dynamate::model::Projection::Include(&["name", "stock"]),
+                throughput: ::core::option::Option::Some(::dynamate::model::Throughput {
                     read: 2,
                     write: 2,
                 }),
             },
-            dynamate::IndexSchema {
+            ::dynamate::IndexSchema {
                 name: "by_rank",
-                kind: dynamate::model::IndexKind::Local,
-                key: dynamate::KeySchema {
-                    hash: dynamate::model::KeyAttribute {
+                kind: ::dynamate::model::IndexKind::Local,
+                key: ::dynamate::KeySchema {
+                    hash: ::dynamate::model::KeyAttribute {
                         name: "tenant",
-                        scalar: dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::model::ScalarType::S,
                     },
-                    range: Some(dynamate::model::KeyAttribute {
+                    range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
                         name: "rank",
-                        scalar: dynamate::model::ScalarType::N,
+                        scalar: ::dynamate::model::ScalarType::N,
                     }),
                 },
-                projection: dynamate::model::Projection::KeysOnly,
-                throughput: None,
+                projection: ::dynamate::model::Projection::KeysOnly,
+                throughput: ::core::option::Option::None,
             },
-            dynamate::IndexSchema {
+            ::dynamate::IndexSchema {
                 name: "by_release",
-                kind: dynamate::model::IndexKind::Global,
-                key: dynamate::KeySchema {
-                    hash: dynamate::model::KeyAttribute {
+                kind: ::dynamate::model::IndexKind::Global,
+                key: ::dynamate::KeySchema {
+                    hash: ::dynamate::model::KeyAttribute {
                         name: "category",
-                        scalar: dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::model::ScalarType::S,
                     },
-                    range: Some(dynamate::model::KeyAttribute {
+                    range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
                         name: "released_at",
-                        scalar: dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::model::ScalarType::S,
                     }),
                 },
-                projection: dynamate::model::Projection::All,
-                throughput: None,
+                projection: ::dynamate::model::Projection::All,
+                throughput: ::core::option::Option::None,
             },
         ],
-        billing: dynamate::model::Billing::Provisioned(dynamate::model::Throughput {
+        billing: ::dynamate::model::Billing::Provisioned(::dynamate::model::Throughput {
             read: 5,
             write: 5,
         }),
-        ttl_attribute: Some("expires_at"),
-        version_attribute: Some("version"),
+        ttl_attribute: ::core::option::Option::Some("expires_at"),
+        version_attribute: ::core::option::Option::Some("version"),
         fields: &[
             Self::TENANT.field(),
             Self::SKU.field(),
@@ -815,10 +834,10 @@ impl dynamate::Model for Product {
             Self::RANK.field(),
         ],
     };
-    fn version(&self) -> Option<u64> {
-        Some(self.version)
+    fn version(&self) -> ::core::option::Option<::core::primitive::u64> {
+        ::core::option::Option::Some(self.version)
     }
-    fn set_version(&mut self, version: u64) {
+    fn set_version(&mut self, version: ::core::primitive::u64) {
         self.version = version;
     }
     fn key(&self) -> ProductKey {
@@ -829,8 +848,8 @@ impl dynamate::Model for Product {
     }
     fn write_item(
         &self,
-        item: &mut dynamate::model::ItemWriter<'_>,
-    ) -> Result<(), dynamate::EncodeError> {
+        item: &mut ::dynamate::model::ItemWriter<'_>,
+    ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::TENANT, &self.tenant)?;
         item.put(&Self::SKU, &self.sku)?;
         item.put(&Self::NAME, &self.name)?;
@@ -864,17 +883,18 @@ impl dynamate::Model for Product {
         item.put(&Self::THUMBNAILS, &self.thumbnails)?;
         item.put(&Self::CATEGORY, &self.category)?;
         item.put(&Self::RANK, &self.rank)?;
-        Ok(())
+        ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut dynamate::model::ItemReader<'_>,
-    ) -> Result<Self, dynamate::DecodeError> {
-        Ok(Self {
+        item: &mut ::dynamate::model::ItemReader<'_>,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        ::core::result::Result::Ok(Self {
             tenant: item.get(&Self::TENANT)?,
             sku: item.get(&Self::SKU)?,
             name: item.get(&Self::NAME)?,
             product_type: item.get(&Self::PRODUCT_TYPE)?,
-            r#type: item.get_or(&Self::TYPE, || "physical".to_string())?,
+            r#type: item
+                .get_or(&Self::TYPE, || ::std::string::String::from("physical"))?,
             image: item.get(&Self::IMAGE)?,
             active: item.get_or(&Self::ACTIVE, || true)?,
             stock: item.get_or(&Self::STOCK, || 0_i32)?,
@@ -907,23 +927,27 @@ impl dynamate::Model for Product {
     }
 }
 
-impl dynamate::ModelKey for ProductKey {
+impl ::dynamate::ModelKey for ProductKey {
     type Model = Product;
-    fn to_item(&self) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(
-            <Product as dynamate::Model>::SCHEMA,
-            dynamate::Transforms::none(),
+    fn to_item(
+        &self,
+    ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
+        let mut item = ::dynamate::model::ItemWriter::new(
+            <Product as ::dynamate::Model>::SCHEMA,
+            ::dynamate::Transforms::none(),
         );
         item.put(&Product::TENANT, &self.tenant)?;
         item.put(&Product::SKU, &self.sku)?;
         item.finish()
     }
-    fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::for_key(
-            <Product as dynamate::Model>::SCHEMA,
+    fn from_item(
+        item: &::dynamate::Item,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        let mut item = ::dynamate::model::ItemReader::for_key(
+            <Product as ::dynamate::Model>::SCHEMA,
             item,
         );
-        Ok(Self {
+        ::core::result::Result::Ok(Self {
             tenant: item.get(&Product::TENANT)?,
             sku: item.get(&Product::SKU)?,
         })
@@ -934,50 +958,50 @@ impl dynamate::ModelKey for ProductKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Counter {
     /// Attribute `id`.
-    pub id: Vec<u8>,
+    pub id: ::std::vec::Vec<::core::primitive::u8>,
     /// Attribute `count`.
-    pub count: i64,
+    pub count: ::core::primitive::i64,
 }
 
 /// The primary key of [`Counter`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CounterKey {
     /// Attribute `id`.
-    pub id: Vec<u8>,
+    pub id: ::std::vec::Vec<::core::primitive::u8>,
 }
 
 impl Counter {
     /// Attribute `id` of [`Counter`]: partition key.
-    pub const ID: dynamate::Attr<
+    pub const ID: ::dynamate::Attr<
         Counter,
-        dynamate::codec::Bytes,
-        dynamate::model::role::HashKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("id"));
+        ::dynamate::codec::Bytes,
+        ::dynamate::model::role::HashKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `count` of [`Counter`].
-    pub const COUNT: dynamate::Attr<
+    pub const COUNT: ::dynamate::Attr<
         Counter,
-        dynamate::codec::Num<i64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("count"));
+        ::dynamate::codec::Num<::core::primitive::i64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("count"));
 }
 
-impl dynamate::Model for Counter {
+impl ::dynamate::Model for Counter {
     type Key = CounterKey;
-    const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
+    const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::TableSchema {
         type_name: "Counter",
         table_name: "counters",
         region: "eu-west-1",
-        key: dynamate::KeySchema {
-            hash: dynamate::model::KeyAttribute {
+        key: ::dynamate::KeySchema {
+            hash: ::dynamate::model::KeyAttribute {
                 name: "id",
-                scalar: dynamate::model::ScalarType::B,
+                scalar: ::dynamate::model::ScalarType::B,
             },
-            range: None,
+            range: ::core::option::Option::None,
         },
         indexes: &[],
-        billing: dynamate::model::Billing::PayPerRequest,
-        ttl_attribute: None,
-        version_attribute: None,
+        billing: ::dynamate::model::Billing::PayPerRequest,
+        ttl_attribute: ::core::option::Option::None,
+        version_attribute: ::core::option::Option::None,
         fields: &[Self::ID.field(), Self::COUNT.field()],
     };
     fn key(&self) -> CounterKey {
@@ -985,38 +1009,42 @@ impl dynamate::Model for Counter {
     }
     fn write_item(
         &self,
-        item: &mut dynamate::model::ItemWriter<'_>,
-    ) -> Result<(), dynamate::EncodeError> {
+        item: &mut ::dynamate::model::ItemWriter<'_>,
+    ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::COUNT, &self.count)?;
-        Ok(())
+        ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut dynamate::model::ItemReader<'_>,
-    ) -> Result<Self, dynamate::DecodeError> {
-        Ok(Self {
+        item: &mut ::dynamate::model::ItemReader<'_>,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        ::core::result::Result::Ok(Self {
             id: item.get(&Self::ID)?,
             count: item.get_or(&Self::COUNT, || 0_i64)?,
         })
     }
 }
 
-impl dynamate::ModelKey for CounterKey {
+impl ::dynamate::ModelKey for CounterKey {
     type Model = Counter;
-    fn to_item(&self) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(
-            <Counter as dynamate::Model>::SCHEMA,
-            dynamate::Transforms::none(),
+    fn to_item(
+        &self,
+    ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
+        let mut item = ::dynamate::model::ItemWriter::new(
+            <Counter as ::dynamate::Model>::SCHEMA,
+            ::dynamate::Transforms::none(),
         );
         item.put(&Counter::ID, &self.id)?;
         item.finish()
     }
-    fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::for_key(
-            <Counter as dynamate::Model>::SCHEMA,
+    fn from_item(
+        item: &::dynamate::Item,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        let mut item = ::dynamate::model::ItemReader::for_key(
+            <Counter as ::dynamate::Model>::SCHEMA,
             item,
         );
-        Ok(Self {
+        ::core::result::Result::Ok(Self {
             id: item.get(&Counter::ID)?,
         })
     }
@@ -1026,104 +1054,104 @@ impl dynamate::ModelKey for CounterKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     /// Attribute `order_id`.
-    pub order_id: String,
+    pub order_id: ::std::string::String,
     /// Attribute `customer_id`.
-    pub customer_id: Option<String>,
+    pub customer_id: ::core::option::Option<::std::string::String>,
     /// Attribute `created_at`.
-    pub created_at: Option<
-        dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>,
+    pub created_at: ::core::option::Option<
+        ::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>,
     >,
     /// Attribute `description`.
-    pub description: Option<String>,
+    pub description: ::core::option::Option<::std::string::String>,
     /// Attribute `image`.
-    pub image: Option<Vec<u8>>,
+    pub image: ::core::option::Option<::std::vec::Vec<::core::primitive::u8>>,
     /// Line items as JSON.
-    pub items: Option<dynamate::__private::serde_json::Value>,
+    pub items: ::core::option::Option<::dynamate::__private::serde_json::Value>,
     /// Attribute `receipt`.
-    pub receipt: Option<Vec<u8>>,
+    pub receipt: ::core::option::Option<::std::vec::Vec<::core::primitive::u8>>,
 }
 
 /// The primary key of [`Order`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OrderKey {
     /// Attribute `order_id`.
-    pub order_id: String,
+    pub order_id: ::std::string::String,
 }
 
 impl Order {
     /// Attribute `order_id` of [`Order`]: partition key.
-    pub const ORDER_ID: dynamate::Attr<
+    pub const ORDER_ID: ::dynamate::Attr<
         Order,
-        dynamate::codec::Str,
-        dynamate::model::role::HashKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("order_id"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::HashKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("order_id"));
     /// Attribute `customer_id` of [`Order`].
-    pub const CUSTOMER_ID: dynamate::Attr<
+    pub const CUSTOMER_ID: ::dynamate::Attr<
         Order,
-        dynamate::codec::Opt<dynamate::codec::Str>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("customer_id"));
+        ::dynamate::codec::Opt<::dynamate::codec::Str>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("customer_id"));
     /// Attribute `created_at` of [`Order`].
-    pub const CREATED_AT: dynamate::Attr<
+    pub const CREATED_AT: ::dynamate::Attr<
         Order,
-        dynamate::codec::Opt<dynamate::codec::DateTime>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field::plain("created_at"));
+        ::dynamate::codec::Opt<::dynamate::codec::DateTime>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("created_at"));
     /// Attribute `description` of [`Order`]: compressed.
-    pub const DESCRIPTION: dynamate::Attr<
+    pub const DESCRIPTION: ::dynamate::Attr<
         Order,
-        dynamate::codec::Opt<dynamate::codec::Str>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Str>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "description",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `image` of [`Order`]: compressed.
-    pub const IMAGE: dynamate::Attr<
+    pub const IMAGE: ::dynamate::Attr<
         Order,
-        dynamate::codec::Opt<dynamate::codec::Bytes>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Bytes>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "image",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `items` of [`Order`]: compressed.
-    pub const ITEMS: dynamate::Attr<
+    pub const ITEMS: ::dynamate::Attr<
         Order,
-        dynamate::codec::Opt<
-            dynamate::codec::Json<dynamate::__private::serde_json::Value>,
+        ::dynamate::codec::Opt<
+            ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
         >,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `receipt` of [`Order`]: compressed, encrypted (randomized) with key `orders`, offloaded to `s3://orders-bucket/orders`.
-    pub const RECEIPT: dynamate::Attr<
+    pub const RECEIPT: ::dynamate::Attr<
         Order,
-        dynamate::codec::Opt<dynamate::codec::Bytes>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Bytes>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "receipt",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "orders",
             }),
-            offload: Some(dynamate::transform::Offload {
+            offload: ::core::option::Option::Some(::dynamate::transform::Offload {
                 bucket: "orders-bucket",
                 prefix: "orders",
                 threshold: 4096,
@@ -1131,47 +1159,47 @@ impl Order {
         },
     });
     /// The global secondary index `by_customer` of [`Order`], for typed queries and scans.
-    pub const BY_CUSTOMER: dynamate::Index<
+    pub const BY_CUSTOMER: ::dynamate::Index<
         Order,
-        dynamate::codec::Opt<dynamate::codec::Str>,
-        dynamate::codec::Opt<dynamate::codec::DateTime>,
-    > = dynamate::Index::new("by_customer");
+        ::dynamate::codec::Opt<::dynamate::codec::Str>,
+        ::dynamate::codec::Opt<::dynamate::codec::DateTime>,
+    > = ::dynamate::Index::new("by_customer");
 }
 
-impl dynamate::Model for Order {
+impl ::dynamate::Model for Order {
     type Key = OrderKey;
-    const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
+    const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::TableSchema {
         type_name: "Order",
         table_name: "orders",
         region: "us-east-1",
-        key: dynamate::KeySchema {
-            hash: dynamate::model::KeyAttribute {
+        key: ::dynamate::KeySchema {
+            hash: ::dynamate::model::KeyAttribute {
                 name: "order_id",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             },
-            range: None,
+            range: ::core::option::Option::None,
         },
         indexes: &[
-            dynamate::IndexSchema {
+            ::dynamate::IndexSchema {
                 name: "by_customer",
-                kind: dynamate::model::IndexKind::Global,
-                key: dynamate::KeySchema {
-                    hash: dynamate::model::KeyAttribute {
+                kind: ::dynamate::model::IndexKind::Global,
+                key: ::dynamate::KeySchema {
+                    hash: ::dynamate::model::KeyAttribute {
                         name: "customer_id",
-                        scalar: dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::model::ScalarType::S,
                     },
-                    range: Some(dynamate::model::KeyAttribute {
+                    range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
                         name: "created_at",
-                        scalar: dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::model::ScalarType::S,
                     }),
                 },
-                projection: dynamate::model::Projection::All,
-                throughput: None,
+                projection: ::dynamate::model::Projection::All,
+                throughput: ::core::option::Option::None,
             },
         ],
-        billing: dynamate::model::Billing::PayPerRequest,
-        ttl_attribute: None,
-        version_attribute: None,
+        billing: ::dynamate::model::Billing::PayPerRequest,
+        ttl_attribute: ::core::option::Option::None,
+        version_attribute: ::core::option::Option::None,
         fields: &[
             Self::ORDER_ID.field(),
             Self::CUSTOMER_ID.field(),
@@ -1189,8 +1217,8 @@ impl dynamate::Model for Order {
     }
     fn write_item(
         &self,
-        item: &mut dynamate::model::ItemWriter<'_>,
-    ) -> Result<(), dynamate::EncodeError> {
+        item: &mut ::dynamate::model::ItemWriter<'_>,
+    ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ORDER_ID, &self.order_id)?;
         item.put(&Self::CUSTOMER_ID, &self.customer_id)?;
         item.put(&Self::CREATED_AT, &self.created_at)?;
@@ -1198,12 +1226,12 @@ impl dynamate::Model for Order {
         item.put(&Self::IMAGE, &self.image)?;
         item.put(&Self::ITEMS, &self.items)?;
         item.put(&Self::RECEIPT, &self.receipt)?;
-        Ok(())
+        ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut dynamate::model::ItemReader<'_>,
-    ) -> Result<Self, dynamate::DecodeError> {
-        Ok(Self {
+        item: &mut ::dynamate::model::ItemReader<'_>,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        ::core::result::Result::Ok(Self {
             order_id: item.get(&Self::ORDER_ID)?,
             customer_id: item.get(&Self::CUSTOMER_ID)?,
             created_at: item.get(&Self::CREATED_AT)?,
@@ -1215,22 +1243,26 @@ impl dynamate::Model for Order {
     }
 }
 
-impl dynamate::ModelKey for OrderKey {
+impl ::dynamate::ModelKey for OrderKey {
     type Model = Order;
-    fn to_item(&self) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(
-            <Order as dynamate::Model>::SCHEMA,
-            dynamate::Transforms::none(),
+    fn to_item(
+        &self,
+    ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
+        let mut item = ::dynamate::model::ItemWriter::new(
+            <Order as ::dynamate::Model>::SCHEMA,
+            ::dynamate::Transforms::none(),
         );
         item.put(&Order::ORDER_ID, &self.order_id)?;
         item.finish()
     }
-    fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::for_key(
-            <Order as dynamate::Model>::SCHEMA,
+    fn from_item(
+        item: &::dynamate::Item,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        let mut item = ::dynamate::model::ItemReader::for_key(
+            <Order as ::dynamate::Model>::SCHEMA,
             item,
         );
-        Ok(Self {
+        ::core::result::Result::Ok(Self {
             order_id: item.get(&Order::ORDER_ID)?,
         })
     }
@@ -1240,38 +1272,38 @@ impl dynamate::ModelKey for OrderKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Url {
     /// The page address.
-    pub url: String,
+    pub url: ::std::string::String,
     /// Page source, stored in S3.
-    pub html: String,
+    pub html: ::std::string::String,
     /// Raw content, stored in S3.
-    pub content: Vec<u8>,
+    pub content: ::std::vec::Vec<::core::primitive::u8>,
 }
 
 /// The primary key of [`Url`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UrlKey {
     /// The page address.
-    pub url: String,
+    pub url: ::std::string::String,
 }
 
 impl Url {
     /// Attribute `url` of [`Url`]: partition key.
-    pub const URL: dynamate::Attr<
+    pub const URL: ::dynamate::Attr<
         Url,
-        dynamate::codec::Str,
-        dynamate::model::role::HashKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("url"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::HashKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("url"));
     /// Attribute `html` of [`Url`]: offloaded to `s3://my-bucket/dynamate`.
-    pub const HTML: dynamate::Attr<
+    pub const HTML: ::dynamate::Attr<
         Url,
-        dynamate::codec::Str,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "html",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: None,
-            offload: Some(dynamate::transform::Offload {
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::Some(::dynamate::transform::Offload {
                 bucket: "my-bucket",
                 prefix: "dynamate",
                 threshold: 0,
@@ -1279,16 +1311,16 @@ impl Url {
         },
     });
     /// Attribute `content` of [`Url`]: offloaded to `s3://my-bucket/dynamate`.
-    pub const CONTENT: dynamate::Attr<
+    pub const CONTENT: ::dynamate::Attr<
         Url,
-        dynamate::codec::Bytes,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Bytes,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "content",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: None,
-            offload: Some(dynamate::transform::Offload {
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::Some(::dynamate::transform::Offload {
                 bucket: "my-bucket",
                 prefix: "dynamate",
                 threshold: 0,
@@ -1297,23 +1329,23 @@ impl Url {
     });
 }
 
-impl dynamate::Model for Url {
+impl ::dynamate::Model for Url {
     type Key = UrlKey;
-    const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
+    const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::TableSchema {
         type_name: "Url",
         table_name: "urls",
         region: "us-east-1",
-        key: dynamate::KeySchema {
-            hash: dynamate::model::KeyAttribute {
+        key: ::dynamate::KeySchema {
+            hash: ::dynamate::model::KeyAttribute {
                 name: "url",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             },
-            range: None,
+            range: ::core::option::Option::None,
         },
         indexes: &[],
-        billing: dynamate::model::Billing::PayPerRequest,
-        ttl_attribute: None,
-        version_attribute: None,
+        billing: ::dynamate::model::Billing::PayPerRequest,
+        ttl_attribute: ::core::option::Option::None,
+        version_attribute: ::core::option::Option::None,
         fields: &[Self::URL.field(), Self::HTML.field(), Self::CONTENT.field()],
     };
     fn key(&self) -> UrlKey {
@@ -1321,17 +1353,17 @@ impl dynamate::Model for Url {
     }
     fn write_item(
         &self,
-        item: &mut dynamate::model::ItemWriter<'_>,
-    ) -> Result<(), dynamate::EncodeError> {
+        item: &mut ::dynamate::model::ItemWriter<'_>,
+    ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::URL, &self.url)?;
         item.put(&Self::HTML, &self.html)?;
         item.put(&Self::CONTENT, &self.content)?;
-        Ok(())
+        ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut dynamate::model::ItemReader<'_>,
-    ) -> Result<Self, dynamate::DecodeError> {
-        Ok(Self {
+        item: &mut ::dynamate::model::ItemReader<'_>,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        ::core::result::Result::Ok(Self {
             url: item.get(&Self::URL)?,
             html: item.get(&Self::HTML)?,
             content: item.get(&Self::CONTENT)?,
@@ -1339,22 +1371,26 @@ impl dynamate::Model for Url {
     }
 }
 
-impl dynamate::ModelKey for UrlKey {
+impl ::dynamate::ModelKey for UrlKey {
     type Model = Url;
-    fn to_item(&self) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(
-            <Url as dynamate::Model>::SCHEMA,
-            dynamate::Transforms::none(),
+    fn to_item(
+        &self,
+    ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
+        let mut item = ::dynamate::model::ItemWriter::new(
+            <Url as ::dynamate::Model>::SCHEMA,
+            ::dynamate::Transforms::none(),
         );
         item.put(&Url::URL, &self.url)?;
         item.finish()
     }
-    fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::for_key(
-            <Url as dynamate::Model>::SCHEMA,
+    fn from_item(
+        item: &::dynamate::Item,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        let mut item = ::dynamate::model::ItemReader::for_key(
+            <Url as ::dynamate::Model>::SCHEMA,
             item,
         );
-        Ok(Self { url: item.get(&Url::URL)? })
+        ::core::result::Result::Ok(Self { url: item.get(&Url::URL)? })
     }
 }
 
@@ -1362,312 +1398,315 @@ impl dynamate::ModelKey for UrlKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VaultCompressed {
     /// Attribute `id`.
-    pub id: String,
+    pub id: ::std::string::String,
     /// Attribute `version_no`.
-    pub version_no: i64,
+    pub version_no: ::core::primitive::i64,
     /// Attribute `text`.
-    pub text: String,
+    pub text: ::std::string::String,
     /// Attribute `blob`.
-    pub blob: Vec<u8>,
+    pub blob: ::std::vec::Vec<::core::primitive::u8>,
     /// Attribute `flag`.
-    pub flag: bool,
+    pub flag: ::core::primitive::bool,
     /// Attribute `count`.
-    pub count: i32,
+    pub count: ::core::primitive::i32,
     /// Attribute `big`.
-    pub big: u64,
+    pub big: ::core::primitive::u64,
     /// Attribute `ratio`.
-    pub ratio: f64,
+    pub ratio: ::core::primitive::f64,
     /// Attribute `amount`.
-    pub amount: dynamate::Decimal,
+    pub amount: ::dynamate::Decimal,
     /// Attribute `at`.
-    pub at: dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>,
+    pub at: ::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>,
     /// Attribute `expires`.
-    pub expires: Option<
-        dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>,
+    pub expires: ::core::option::Option<
+        ::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>,
     >,
     /// Attribute `doc`.
-    pub doc: dynamate::__private::serde_json::Value,
+    pub doc: ::dynamate::__private::serde_json::Value,
     /// Attribute `typed`.
     pub typed: crate::Dimensions,
     /// Attribute `items`.
-    pub items: Vec<Option<String>>,
+    pub items: ::std::vec::Vec<::core::option::Option<::std::string::String>>,
     /// Attribute `scores`.
-    pub scores: std::collections::BTreeMap<String, i64>,
+    pub scores: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::core::primitive::i64,
+    >,
     /// Attribute `tags`.
-    pub tags: std::collections::BTreeSet<String>,
+    pub tags: ::std::collections::BTreeSet<::std::string::String>,
     /// Attribute `numbers`.
-    pub numbers: std::collections::BTreeSet<dynamate::Decimal>,
+    pub numbers: ::std::collections::BTreeSet<::dynamate::Decimal>,
     /// Attribute `blobs`.
-    pub blobs: std::collections::BTreeSet<Vec<u8>>,
+    pub blobs: ::std::collections::BTreeSet<::std::vec::Vec<::core::primitive::u8>>,
     /// Attribute `maybe`.
-    pub maybe: Option<String>,
+    pub maybe: ::core::option::Option<::std::string::String>,
 }
 
 /// The primary key of [`VaultCompressed`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VaultCompressedKey {
     /// Attribute `id`.
-    pub id: String,
+    pub id: ::std::string::String,
     /// Attribute `version_no`.
-    pub version_no: i64,
+    pub version_no: ::core::primitive::i64,
 }
 
 impl VaultCompressed {
     /// Attribute `id` of [`VaultCompressed`]: partition key.
-    pub const ID: dynamate::Attr<
+    pub const ID: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Str,
-        dynamate::model::role::HashKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("id"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::HashKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `version_no` of [`VaultCompressed`]: sort key.
-    pub const VERSION_NO: dynamate::Attr<
+    pub const VERSION_NO: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Num<i64>,
-        dynamate::model::role::RangeKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("version_no"));
+        ::dynamate::codec::Num<::core::primitive::i64>,
+        ::dynamate::model::role::RangeKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("version_no"));
     /// Attribute `text` of [`VaultCompressed`]: compressed.
-    pub const TEXT: dynamate::Attr<
+    pub const TEXT: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Str,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `blob` of [`VaultCompressed`]: compressed.
-    pub const BLOB: dynamate::Attr<
+    pub const BLOB: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Bytes,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Bytes,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `flag` of [`VaultCompressed`]: compressed.
-    pub const FLAG: dynamate::Attr<
+    pub const FLAG: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Bool,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Bool,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `count` of [`VaultCompressed`]: compressed.
-    pub const COUNT: dynamate::Attr<
+    pub const COUNT: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Num<i32>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::i32>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `big` of [`VaultCompressed`]: compressed.
-    pub const BIG: dynamate::Attr<
+    pub const BIG: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Num<u64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::u64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `ratio` of [`VaultCompressed`]: compressed.
-    pub const RATIO: dynamate::Attr<
+    pub const RATIO: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Num<f64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::f64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `amount` of [`VaultCompressed`]: compressed.
-    pub const AMOUNT: dynamate::Attr<
+    pub const AMOUNT: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Num<dynamate::Decimal>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::dynamate::Decimal>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `at` of [`VaultCompressed`]: compressed.
-    pub const AT: dynamate::Attr<
+    pub const AT: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::DateTime,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::DateTime,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `expires` of [`VaultCompressed`]: compressed.
-    pub const EXPIRES: dynamate::Attr<
+    pub const EXPIRES: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Opt<dynamate::codec::Ttl>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "expires",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `doc` of [`VaultCompressed`]: compressed.
-    pub const DOC: dynamate::Attr<
+    pub const DOC: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Json<dynamate::__private::serde_json::Value>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `typed` of [`VaultCompressed`]: compressed.
-    pub const TYPED: dynamate::Attr<
+    pub const TYPED: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Json<crate::Dimensions>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Json<crate::Dimensions>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `items` of [`VaultCompressed`]: compressed.
-    pub const ITEMS: dynamate::Attr<
+    pub const ITEMS: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::List<dynamate::codec::Opt<dynamate::codec::Str>>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `scores` of [`VaultCompressed`]: compressed.
-    pub const SCORES: dynamate::Attr<
+    pub const SCORES: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Map<dynamate::codec::Num<i64>>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `tags` of [`VaultCompressed`]: compressed.
-    pub const TAGS: dynamate::Attr<
+    pub const TAGS: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::StringSet,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::StringSet,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `numbers` of [`VaultCompressed`]: compressed.
-    pub const NUMBERS: dynamate::Attr<
+    pub const NUMBERS: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::NumberSet<dynamate::Decimal>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `blobs` of [`VaultCompressed`]: compressed.
-    pub const BLOBS: dynamate::Attr<
+    pub const BLOBS: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::BinarySet,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::BinarySet,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `maybe` of [`VaultCompressed`]: compressed.
-    pub const MAYBE: dynamate::Attr<
+    pub const MAYBE: ::dynamate::Attr<
         VaultCompressed,
-        dynamate::codec::Opt<dynamate::codec::Str>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Str>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: None,
-            offload: None,
+            encrypt: ::core::option::Option::None,
+            offload: ::core::option::Option::None,
         },
     });
 }
 
-impl dynamate::Model for VaultCompressed {
+impl ::dynamate::Model for VaultCompressed {
     type Key = VaultCompressedKey;
-    const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
+    const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::TableSchema {
         type_name: "VaultCompressed",
         table_name: "vault_compressed",
         region: "us-east-1",
-        key: dynamate::KeySchema {
-            hash: dynamate::model::KeyAttribute {
+        key: ::dynamate::KeySchema {
+            hash: ::dynamate::model::KeyAttribute {
                 name: "id",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             },
-            range: Some(dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
                 name: "version_no",
-                scalar: dynamate::model::ScalarType::N,
+                scalar: ::dynamate::model::ScalarType::N,
             }),
         },
         indexes: &[],
-        billing: dynamate::model::Billing::PayPerRequest,
-        ttl_attribute: Some("expires"),
-        version_attribute: None,
+        billing: ::dynamate::model::Billing::PayPerRequest,
+        ttl_attribute: ::core::option::Option::Some("expires"),
+        version_attribute: ::core::option::Option::None,
         fields: &[
             Self::ID.field(),
             Self::VERSION_NO.field(),
@@ -1698,8 +1737,8 @@ impl dynamate::Model for VaultCompressed {
     }
     fn write_item(
         &self,
-        item: &mut dynamate::model::ItemWriter<'_>,
-    ) -> Result<(), dynamate::EncodeError> {
+        item: &mut ::dynamate::model::ItemWriter<'_>,
+    ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::VERSION_NO, &self.version_no)?;
         item.put(&Self::TEXT, &self.text)?;
@@ -1719,12 +1758,12 @@ impl dynamate::Model for VaultCompressed {
         item.put(&Self::NUMBERS, &self.numbers)?;
         item.put(&Self::BLOBS, &self.blobs)?;
         item.put(&Self::MAYBE, &self.maybe)?;
-        Ok(())
+        ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut dynamate::model::ItemReader<'_>,
-    ) -> Result<Self, dynamate::DecodeError> {
-        Ok(Self {
+        item: &mut ::dynamate::model::ItemReader<'_>,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        ::core::result::Result::Ok(Self {
             id: item.get(&Self::ID)?,
             version_no: item.get(&Self::VERSION_NO)?,
             text: item.get(&Self::TEXT)?,
@@ -1748,23 +1787,27 @@ impl dynamate::Model for VaultCompressed {
     }
 }
 
-impl dynamate::ModelKey for VaultCompressedKey {
+impl ::dynamate::ModelKey for VaultCompressedKey {
     type Model = VaultCompressed;
-    fn to_item(&self) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(
-            <VaultCompressed as dynamate::Model>::SCHEMA,
-            dynamate::Transforms::none(),
+    fn to_item(
+        &self,
+    ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
+        let mut item = ::dynamate::model::ItemWriter::new(
+            <VaultCompressed as ::dynamate::Model>::SCHEMA,
+            ::dynamate::Transforms::none(),
         );
         item.put(&VaultCompressed::ID, &self.id)?;
         item.put(&VaultCompressed::VERSION_NO, &self.version_no)?;
         item.finish()
     }
-    fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::for_key(
-            <VaultCompressed as dynamate::Model>::SCHEMA,
+    fn from_item(
+        item: &::dynamate::Item,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        let mut item = ::dynamate::model::ItemReader::for_key(
+            <VaultCompressed as ::dynamate::Model>::SCHEMA,
             item,
         );
-        Ok(Self {
+        ::core::result::Result::Ok(Self {
             id: item.get(&VaultCompressed::ID)?,
             version_no: item.get(&VaultCompressed::VERSION_NO)?,
         })
@@ -1775,363 +1818,366 @@ impl dynamate::ModelKey for VaultCompressedKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VaultDeterministic {
     /// Attribute `id`.
-    pub id: String,
+    pub id: ::std::string::String,
     /// Attribute `version_no`.
-    pub version_no: i64,
+    pub version_no: ::core::primitive::i64,
     /// Attribute `text`.
-    pub text: String,
+    pub text: ::std::string::String,
     /// Attribute `blob`.
-    pub blob: Vec<u8>,
+    pub blob: ::std::vec::Vec<::core::primitive::u8>,
     /// Attribute `flag`.
-    pub flag: bool,
+    pub flag: ::core::primitive::bool,
     /// Attribute `count`.
-    pub count: i32,
+    pub count: ::core::primitive::i32,
     /// Attribute `big`.
-    pub big: u64,
+    pub big: ::core::primitive::u64,
     /// Attribute `ratio`.
-    pub ratio: f64,
+    pub ratio: ::core::primitive::f64,
     /// Attribute `amount`.
-    pub amount: dynamate::Decimal,
+    pub amount: ::dynamate::Decimal,
     /// Attribute `at`.
-    pub at: dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>,
+    pub at: ::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>,
     /// Attribute `expires`.
-    pub expires: Option<
-        dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>,
+    pub expires: ::core::option::Option<
+        ::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>,
     >,
     /// Attribute `doc`.
-    pub doc: dynamate::__private::serde_json::Value,
+    pub doc: ::dynamate::__private::serde_json::Value,
     /// Attribute `typed`.
     pub typed: crate::Dimensions,
     /// Attribute `items`.
-    pub items: Vec<Option<String>>,
+    pub items: ::std::vec::Vec<::core::option::Option<::std::string::String>>,
     /// Attribute `scores`.
-    pub scores: std::collections::BTreeMap<String, i64>,
+    pub scores: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::core::primitive::i64,
+    >,
     /// Attribute `tags`.
-    pub tags: std::collections::BTreeSet<String>,
+    pub tags: ::std::collections::BTreeSet<::std::string::String>,
     /// Attribute `numbers`.
-    pub numbers: std::collections::BTreeSet<dynamate::Decimal>,
+    pub numbers: ::std::collections::BTreeSet<::dynamate::Decimal>,
     /// Attribute `blobs`.
-    pub blobs: std::collections::BTreeSet<Vec<u8>>,
+    pub blobs: ::std::collections::BTreeSet<::std::vec::Vec<::core::primitive::u8>>,
     /// Attribute `maybe`.
-    pub maybe: Option<String>,
+    pub maybe: ::core::option::Option<::std::string::String>,
 }
 
 /// The primary key of [`VaultDeterministic`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VaultDeterministicKey {
     /// Attribute `id`.
-    pub id: String,
+    pub id: ::std::string::String,
     /// Attribute `version_no`.
-    pub version_no: i64,
+    pub version_no: ::core::primitive::i64,
 }
 
 impl VaultDeterministic {
     /// Attribute `id` of [`VaultDeterministic`]: partition key.
-    pub const ID: dynamate::Attr<
+    pub const ID: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Str,
-        dynamate::model::role::HashKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("id"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::HashKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `version_no` of [`VaultDeterministic`]: sort key.
-    pub const VERSION_NO: dynamate::Attr<
+    pub const VERSION_NO: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Num<i64>,
-        dynamate::model::role::RangeKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("version_no"));
+        ::dynamate::codec::Num<::core::primitive::i64>,
+        ::dynamate::model::role::RangeKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("version_no"));
     /// Attribute `text` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const TEXT: dynamate::Attr<
+    pub const TEXT: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Str,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `blob` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const BLOB: dynamate::Attr<
+    pub const BLOB: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Bytes,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Bytes,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `flag` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const FLAG: dynamate::Attr<
+    pub const FLAG: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Bool,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Bool,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `count` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const COUNT: dynamate::Attr<
+    pub const COUNT: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Num<i32>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::i32>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `big` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const BIG: dynamate::Attr<
+    pub const BIG: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Num<u64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::u64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `ratio` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const RATIO: dynamate::Attr<
+    pub const RATIO: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Num<f64>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::f64>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `amount` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const AMOUNT: dynamate::Attr<
+    pub const AMOUNT: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Num<dynamate::Decimal>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::dynamate::Decimal>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `at` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const AT: dynamate::Attr<
+    pub const AT: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::DateTime,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::DateTime,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `expires` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const EXPIRES: dynamate::Attr<
+    pub const EXPIRES: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Opt<dynamate::codec::Ttl>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "expires",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `doc` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const DOC: dynamate::Attr<
+    pub const DOC: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Json<dynamate::__private::serde_json::Value>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `typed` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const TYPED: dynamate::Attr<
+    pub const TYPED: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Json<crate::Dimensions>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Json<crate::Dimensions>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `items` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const ITEMS: dynamate::Attr<
+    pub const ITEMS: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::List<dynamate::codec::Opt<dynamate::codec::Str>>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `scores` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const SCORES: dynamate::Attr<
+    pub const SCORES: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Map<dynamate::codec::Num<i64>>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `tags` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const TAGS: dynamate::Attr<
+    pub const TAGS: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::StringSet,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::StringSet,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `numbers` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const NUMBERS: dynamate::Attr<
+    pub const NUMBERS: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::NumberSet<dynamate::Decimal>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `blobs` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const BLOBS: dynamate::Attr<
+    pub const BLOBS: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::BinarySet,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::BinarySet,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `maybe` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
-    pub const MAYBE: dynamate::Attr<
+    pub const MAYBE: ::dynamate::Attr<
         VaultDeterministic,
-        dynamate::codec::Opt<dynamate::codec::Str>,
-        dynamate::model::role::Value,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Str>,
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
 }
 
-impl dynamate::Model for VaultDeterministic {
+impl ::dynamate::Model for VaultDeterministic {
     type Key = VaultDeterministicKey;
-    const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
+    const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::TableSchema {
         type_name: "VaultDeterministic",
         table_name: "vault_deterministic",
         region: "us-east-1",
-        key: dynamate::KeySchema {
-            hash: dynamate::model::KeyAttribute {
+        key: ::dynamate::KeySchema {
+            hash: ::dynamate::model::KeyAttribute {
                 name: "id",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             },
-            range: Some(dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
                 name: "version_no",
-                scalar: dynamate::model::ScalarType::N,
+                scalar: ::dynamate::model::ScalarType::N,
             }),
         },
         indexes: &[],
-        billing: dynamate::model::Billing::PayPerRequest,
-        ttl_attribute: Some("expires"),
-        version_attribute: None,
+        billing: ::dynamate::model::Billing::PayPerRequest,
+        ttl_attribute: ::core::option::Option::Some("expires"),
+        version_attribute: ::core::option::Option::None,
         fields: &[
             Self::ID.field(),
             Self::VERSION_NO.field(),
@@ -2162,8 +2208,8 @@ impl dynamate::Model for VaultDeterministic {
     }
     fn write_item(
         &self,
-        item: &mut dynamate::model::ItemWriter<'_>,
-    ) -> Result<(), dynamate::EncodeError> {
+        item: &mut ::dynamate::model::ItemWriter<'_>,
+    ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::VERSION_NO, &self.version_no)?;
         item.put(&Self::TEXT, &self.text)?;
@@ -2183,12 +2229,12 @@ impl dynamate::Model for VaultDeterministic {
         item.put(&Self::NUMBERS, &self.numbers)?;
         item.put(&Self::BLOBS, &self.blobs)?;
         item.put(&Self::MAYBE, &self.maybe)?;
-        Ok(())
+        ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut dynamate::model::ItemReader<'_>,
-    ) -> Result<Self, dynamate::DecodeError> {
-        Ok(Self {
+        item: &mut ::dynamate::model::ItemReader<'_>,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        ::core::result::Result::Ok(Self {
             id: item.get(&Self::ID)?,
             version_no: item.get(&Self::VERSION_NO)?,
             text: item.get(&Self::TEXT)?,
@@ -2212,23 +2258,27 @@ impl dynamate::Model for VaultDeterministic {
     }
 }
 
-impl dynamate::ModelKey for VaultDeterministicKey {
+impl ::dynamate::ModelKey for VaultDeterministicKey {
     type Model = VaultDeterministic;
-    fn to_item(&self) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(
-            <VaultDeterministic as dynamate::Model>::SCHEMA,
-            dynamate::Transforms::none(),
+    fn to_item(
+        &self,
+    ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
+        let mut item = ::dynamate::model::ItemWriter::new(
+            <VaultDeterministic as ::dynamate::Model>::SCHEMA,
+            ::dynamate::Transforms::none(),
         );
         item.put(&VaultDeterministic::ID, &self.id)?;
         item.put(&VaultDeterministic::VERSION_NO, &self.version_no)?;
         item.finish()
     }
-    fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::for_key(
-            <VaultDeterministic as dynamate::Model>::SCHEMA,
+    fn from_item(
+        item: &::dynamate::Item,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        let mut item = ::dynamate::model::ItemReader::for_key(
+            <VaultDeterministic as ::dynamate::Model>::SCHEMA,
             item,
         );
-        Ok(Self {
+        ::core::result::Result::Ok(Self {
             id: item.get(&VaultDeterministic::ID)?,
             version_no: item.get(&VaultDeterministic::VERSION_NO)?,
         })
@@ -2239,363 +2289,366 @@ impl dynamate::ModelKey for VaultDeterministicKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VaultRandomized {
     /// Attribute `id`.
-    pub id: String,
+    pub id: ::std::string::String,
     /// Attribute `version_no`.
-    pub version_no: i64,
+    pub version_no: ::core::primitive::i64,
     /// Attribute `text`.
-    pub text: String,
+    pub text: ::std::string::String,
     /// Attribute `blob`.
-    pub blob: Vec<u8>,
+    pub blob: ::std::vec::Vec<::core::primitive::u8>,
     /// Attribute `flag`.
-    pub flag: bool,
+    pub flag: ::core::primitive::bool,
     /// Attribute `count`.
-    pub count: i32,
+    pub count: ::core::primitive::i32,
     /// Attribute `big`.
-    pub big: u64,
+    pub big: ::core::primitive::u64,
     /// Attribute `ratio`.
-    pub ratio: f64,
+    pub ratio: ::core::primitive::f64,
     /// Attribute `amount`.
-    pub amount: dynamate::Decimal,
+    pub amount: ::dynamate::Decimal,
     /// Attribute `at`.
-    pub at: dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>,
+    pub at: ::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>,
     /// Attribute `expires`.
-    pub expires: Option<
-        dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>,
+    pub expires: ::core::option::Option<
+        ::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>,
     >,
     /// Attribute `doc`.
-    pub doc: dynamate::__private::serde_json::Value,
+    pub doc: ::dynamate::__private::serde_json::Value,
     /// Attribute `typed`.
     pub typed: crate::Dimensions,
     /// Attribute `items`.
-    pub items: Vec<Option<String>>,
+    pub items: ::std::vec::Vec<::core::option::Option<::std::string::String>>,
     /// Attribute `scores`.
-    pub scores: std::collections::BTreeMap<String, i64>,
+    pub scores: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::core::primitive::i64,
+    >,
     /// Attribute `tags`.
-    pub tags: std::collections::BTreeSet<String>,
+    pub tags: ::std::collections::BTreeSet<::std::string::String>,
     /// Attribute `numbers`.
-    pub numbers: std::collections::BTreeSet<dynamate::Decimal>,
+    pub numbers: ::std::collections::BTreeSet<::dynamate::Decimal>,
     /// Attribute `blobs`.
-    pub blobs: std::collections::BTreeSet<Vec<u8>>,
+    pub blobs: ::std::collections::BTreeSet<::std::vec::Vec<::core::primitive::u8>>,
     /// Attribute `maybe`.
-    pub maybe: Option<String>,
+    pub maybe: ::core::option::Option<::std::string::String>,
 }
 
 /// The primary key of [`VaultRandomized`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VaultRandomizedKey {
     /// Attribute `id`.
-    pub id: String,
+    pub id: ::std::string::String,
     /// Attribute `version_no`.
-    pub version_no: i64,
+    pub version_no: ::core::primitive::i64,
 }
 
 impl VaultRandomized {
     /// Attribute `id` of [`VaultRandomized`]: partition key.
-    pub const ID: dynamate::Attr<
+    pub const ID: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Str,
-        dynamate::model::role::HashKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("id"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::HashKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `version_no` of [`VaultRandomized`]: sort key.
-    pub const VERSION_NO: dynamate::Attr<
+    pub const VERSION_NO: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Num<i64>,
-        dynamate::model::role::RangeKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("version_no"));
+        ::dynamate::codec::Num<::core::primitive::i64>,
+        ::dynamate::model::role::RangeKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("version_no"));
     /// Attribute `text` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const TEXT: dynamate::Attr<
+    pub const TEXT: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Str,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `blob` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const BLOB: dynamate::Attr<
+    pub const BLOB: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Bytes,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Bytes,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `flag` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const FLAG: dynamate::Attr<
+    pub const FLAG: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Bool,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Bool,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `count` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const COUNT: dynamate::Attr<
+    pub const COUNT: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Num<i32>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::i32>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `big` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const BIG: dynamate::Attr<
+    pub const BIG: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Num<u64>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::u64>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `ratio` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const RATIO: dynamate::Attr<
+    pub const RATIO: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Num<f64>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::f64>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `amount` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const AMOUNT: dynamate::Attr<
+    pub const AMOUNT: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Num<dynamate::Decimal>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::dynamate::Decimal>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `at` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const AT: dynamate::Attr<
+    pub const AT: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::DateTime,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::DateTime,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `expires` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const EXPIRES: dynamate::Attr<
+    pub const EXPIRES: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Opt<dynamate::codec::Ttl>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "expires",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `doc` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const DOC: dynamate::Attr<
+    pub const DOC: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Json<dynamate::__private::serde_json::Value>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `typed` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const TYPED: dynamate::Attr<
+    pub const TYPED: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Json<crate::Dimensions>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Json<crate::Dimensions>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `items` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const ITEMS: dynamate::Attr<
+    pub const ITEMS: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::List<dynamate::codec::Opt<dynamate::codec::Str>>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `scores` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const SCORES: dynamate::Attr<
+    pub const SCORES: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Map<dynamate::codec::Num<i64>>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `tags` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const TAGS: dynamate::Attr<
+    pub const TAGS: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::StringSet,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::StringSet,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `numbers` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const NUMBERS: dynamate::Attr<
+    pub const NUMBERS: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::NumberSet<dynamate::Decimal>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `blobs` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const BLOBS: dynamate::Attr<
+    pub const BLOBS: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::BinarySet,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::BinarySet,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `maybe` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
-    pub const MAYBE: dynamate::Attr<
+    pub const MAYBE: ::dynamate::Attr<
         VaultRandomized,
-        dynamate::codec::Opt<dynamate::codec::Str>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Str>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: false,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
 }
 
-impl dynamate::Model for VaultRandomized {
+impl ::dynamate::Model for VaultRandomized {
     type Key = VaultRandomizedKey;
-    const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
+    const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::TableSchema {
         type_name: "VaultRandomized",
         table_name: "vault_randomized",
         region: "us-east-1",
-        key: dynamate::KeySchema {
-            hash: dynamate::model::KeyAttribute {
+        key: ::dynamate::KeySchema {
+            hash: ::dynamate::model::KeyAttribute {
                 name: "id",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             },
-            range: Some(dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
                 name: "version_no",
-                scalar: dynamate::model::ScalarType::N,
+                scalar: ::dynamate::model::ScalarType::N,
             }),
         },
         indexes: &[],
-        billing: dynamate::model::Billing::PayPerRequest,
-        ttl_attribute: Some("expires"),
-        version_attribute: None,
+        billing: ::dynamate::model::Billing::PayPerRequest,
+        ttl_attribute: ::core::option::Option::Some("expires"),
+        version_attribute: ::core::option::Option::None,
         fields: &[
             Self::ID.field(),
             Self::VERSION_NO.field(),
@@ -2626,8 +2679,8 @@ impl dynamate::Model for VaultRandomized {
     }
     fn write_item(
         &self,
-        item: &mut dynamate::model::ItemWriter<'_>,
-    ) -> Result<(), dynamate::EncodeError> {
+        item: &mut ::dynamate::model::ItemWriter<'_>,
+    ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::VERSION_NO, &self.version_no)?;
         item.put(&Self::TEXT, &self.text)?;
@@ -2647,12 +2700,12 @@ impl dynamate::Model for VaultRandomized {
         item.put(&Self::NUMBERS, &self.numbers)?;
         item.put(&Self::BLOBS, &self.blobs)?;
         item.put(&Self::MAYBE, &self.maybe)?;
-        Ok(())
+        ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut dynamate::model::ItemReader<'_>,
-    ) -> Result<Self, dynamate::DecodeError> {
-        Ok(Self {
+        item: &mut ::dynamate::model::ItemReader<'_>,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        ::core::result::Result::Ok(Self {
             id: item.get(&Self::ID)?,
             version_no: item.get(&Self::VERSION_NO)?,
             text: item.get(&Self::TEXT)?,
@@ -2676,23 +2729,27 @@ impl dynamate::Model for VaultRandomized {
     }
 }
 
-impl dynamate::ModelKey for VaultRandomizedKey {
+impl ::dynamate::ModelKey for VaultRandomizedKey {
     type Model = VaultRandomized;
-    fn to_item(&self) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(
-            <VaultRandomized as dynamate::Model>::SCHEMA,
-            dynamate::Transforms::none(),
+    fn to_item(
+        &self,
+    ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
+        let mut item = ::dynamate::model::ItemWriter::new(
+            <VaultRandomized as ::dynamate::Model>::SCHEMA,
+            ::dynamate::Transforms::none(),
         );
         item.put(&VaultRandomized::ID, &self.id)?;
         item.put(&VaultRandomized::VERSION_NO, &self.version_no)?;
         item.finish()
     }
-    fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::for_key(
-            <VaultRandomized as dynamate::Model>::SCHEMA,
+    fn from_item(
+        item: &::dynamate::Item,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        let mut item = ::dynamate::model::ItemReader::for_key(
+            <VaultRandomized as ::dynamate::Model>::SCHEMA,
             item,
         );
-        Ok(Self {
+        ::core::result::Result::Ok(Self {
             id: item.get(&VaultRandomized::ID)?,
             version_no: item.get(&VaultRandomized::VERSION_NO)?,
         })
@@ -2703,363 +2760,366 @@ impl dynamate::ModelKey for VaultRandomizedKey {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VaultSealed {
     /// Attribute `id`.
-    pub id: String,
+    pub id: ::std::string::String,
     /// Attribute `version_no`.
-    pub version_no: i64,
+    pub version_no: ::core::primitive::i64,
     /// Attribute `text`.
-    pub text: String,
+    pub text: ::std::string::String,
     /// Attribute `blob`.
-    pub blob: Vec<u8>,
+    pub blob: ::std::vec::Vec<::core::primitive::u8>,
     /// Attribute `flag`.
-    pub flag: bool,
+    pub flag: ::core::primitive::bool,
     /// Attribute `count`.
-    pub count: i32,
+    pub count: ::core::primitive::i32,
     /// Attribute `big`.
-    pub big: u64,
+    pub big: ::core::primitive::u64,
     /// Attribute `ratio`.
-    pub ratio: f64,
+    pub ratio: ::core::primitive::f64,
     /// Attribute `amount`.
-    pub amount: dynamate::Decimal,
+    pub amount: ::dynamate::Decimal,
     /// Attribute `at`.
-    pub at: dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>,
+    pub at: ::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>,
     /// Attribute `expires`.
-    pub expires: Option<
-        dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>,
+    pub expires: ::core::option::Option<
+        ::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>,
     >,
     /// Attribute `doc`.
-    pub doc: dynamate::__private::serde_json::Value,
+    pub doc: ::dynamate::__private::serde_json::Value,
     /// Attribute `typed`.
     pub typed: crate::Dimensions,
     /// Attribute `items`.
-    pub items: Vec<Option<String>>,
+    pub items: ::std::vec::Vec<::core::option::Option<::std::string::String>>,
     /// Attribute `scores`.
-    pub scores: std::collections::BTreeMap<String, i64>,
+    pub scores: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::core::primitive::i64,
+    >,
     /// Attribute `tags`.
-    pub tags: std::collections::BTreeSet<String>,
+    pub tags: ::std::collections::BTreeSet<::std::string::String>,
     /// Attribute `numbers`.
-    pub numbers: std::collections::BTreeSet<dynamate::Decimal>,
+    pub numbers: ::std::collections::BTreeSet<::dynamate::Decimal>,
     /// Attribute `blobs`.
-    pub blobs: std::collections::BTreeSet<Vec<u8>>,
+    pub blobs: ::std::collections::BTreeSet<::std::vec::Vec<::core::primitive::u8>>,
     /// Attribute `maybe`.
-    pub maybe: Option<String>,
+    pub maybe: ::core::option::Option<::std::string::String>,
 }
 
 /// The primary key of [`VaultSealed`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VaultSealedKey {
     /// Attribute `id`.
-    pub id: String,
+    pub id: ::std::string::String,
     /// Attribute `version_no`.
-    pub version_no: i64,
+    pub version_no: ::core::primitive::i64,
 }
 
 impl VaultSealed {
     /// Attribute `id` of [`VaultSealed`]: partition key.
-    pub const ID: dynamate::Attr<
+    pub const ID: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Str,
-        dynamate::model::role::HashKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("id"));
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::HashKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `version_no` of [`VaultSealed`]: sort key.
-    pub const VERSION_NO: dynamate::Attr<
+    pub const VERSION_NO: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Num<i64>,
-        dynamate::model::role::RangeKey,
-    > = dynamate::Attr::new(dynamate::Field::plain("version_no"));
+        ::dynamate::codec::Num<::core::primitive::i64>,
+        ::dynamate::model::role::RangeKey,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("version_no"));
     /// Attribute `text` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const TEXT: dynamate::Attr<
+    pub const TEXT: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Str,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Str,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `blob` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const BLOB: dynamate::Attr<
+    pub const BLOB: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Bytes,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Bytes,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `flag` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const FLAG: dynamate::Attr<
+    pub const FLAG: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Bool,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Bool,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `count` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const COUNT: dynamate::Attr<
+    pub const COUNT: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Num<i32>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::i32>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `big` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const BIG: dynamate::Attr<
+    pub const BIG: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Num<u64>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::u64>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `ratio` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const RATIO: dynamate::Attr<
+    pub const RATIO: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Num<f64>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::core::primitive::f64>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `amount` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const AMOUNT: dynamate::Attr<
+    pub const AMOUNT: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Num<dynamate::Decimal>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Num<::dynamate::Decimal>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `at` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const AT: dynamate::Attr<
+    pub const AT: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::DateTime,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::DateTime,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `expires` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const EXPIRES: dynamate::Attr<
+    pub const EXPIRES: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Opt<dynamate::codec::Ttl>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "expires",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `doc` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const DOC: dynamate::Attr<
+    pub const DOC: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Json<dynamate::__private::serde_json::Value>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `typed` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const TYPED: dynamate::Attr<
+    pub const TYPED: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Json<crate::Dimensions>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Json<crate::Dimensions>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `items` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const ITEMS: dynamate::Attr<
+    pub const ITEMS: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::List<dynamate::codec::Opt<dynamate::codec::Str>>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `scores` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const SCORES: dynamate::Attr<
+    pub const SCORES: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Map<dynamate::codec::Num<i64>>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `tags` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const TAGS: dynamate::Attr<
+    pub const TAGS: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::StringSet,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::StringSet,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `numbers` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const NUMBERS: dynamate::Attr<
+    pub const NUMBERS: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::NumberSet<dynamate::Decimal>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `blobs` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const BLOBS: dynamate::Attr<
+    pub const BLOBS: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::BinarySet,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::BinarySet,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
     /// Attribute `maybe` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
-    pub const MAYBE: dynamate::Attr<
+    pub const MAYBE: ::dynamate::Attr<
         VaultSealed,
-        dynamate::codec::Opt<dynamate::codec::Str>,
-        dynamate::model::role::Sealed,
-    > = dynamate::Attr::new(dynamate::Field {
+        ::dynamate::codec::Opt<::dynamate::codec::Str>,
+        ::dynamate::model::role::Sealed,
+    > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: dynamate::transform::Transform {
+        transform: ::dynamate::transform::Transform {
             compress: true,
-            encrypt: Some(dynamate::transform::Encrypt {
-                mode: dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
+                mode: ::dynamate::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
-            offload: None,
+            offload: ::core::option::Option::None,
         },
     });
 }
 
-impl dynamate::Model for VaultSealed {
+impl ::dynamate::Model for VaultSealed {
     type Key = VaultSealedKey;
-    const SCHEMA: &'static dynamate::TableSchema = &dynamate::TableSchema {
+    const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::TableSchema {
         type_name: "VaultSealed",
         table_name: "vault_sealed",
         region: "us-east-1",
-        key: dynamate::KeySchema {
-            hash: dynamate::model::KeyAttribute {
+        key: ::dynamate::KeySchema {
+            hash: ::dynamate::model::KeyAttribute {
                 name: "id",
-                scalar: dynamate::model::ScalarType::S,
+                scalar: ::dynamate::model::ScalarType::S,
             },
-            range: Some(dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
                 name: "version_no",
-                scalar: dynamate::model::ScalarType::N,
+                scalar: ::dynamate::model::ScalarType::N,
             }),
         },
         indexes: &[],
-        billing: dynamate::model::Billing::PayPerRequest,
-        ttl_attribute: Some("expires"),
-        version_attribute: None,
+        billing: ::dynamate::model::Billing::PayPerRequest,
+        ttl_attribute: ::core::option::Option::Some("expires"),
+        version_attribute: ::core::option::Option::None,
         fields: &[
             Self::ID.field(),
             Self::VERSION_NO.field(),
@@ -3090,8 +3150,8 @@ impl dynamate::Model for VaultSealed {
     }
     fn write_item(
         &self,
-        item: &mut dynamate::model::ItemWriter<'_>,
-    ) -> Result<(), dynamate::EncodeError> {
+        item: &mut ::dynamate::model::ItemWriter<'_>,
+    ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::VERSION_NO, &self.version_no)?;
         item.put(&Self::TEXT, &self.text)?;
@@ -3111,12 +3171,12 @@ impl dynamate::Model for VaultSealed {
         item.put(&Self::NUMBERS, &self.numbers)?;
         item.put(&Self::BLOBS, &self.blobs)?;
         item.put(&Self::MAYBE, &self.maybe)?;
-        Ok(())
+        ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut dynamate::model::ItemReader<'_>,
-    ) -> Result<Self, dynamate::DecodeError> {
-        Ok(Self {
+        item: &mut ::dynamate::model::ItemReader<'_>,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        ::core::result::Result::Ok(Self {
             id: item.get(&Self::ID)?,
             version_no: item.get(&Self::VERSION_NO)?,
             text: item.get(&Self::TEXT)?,
@@ -3140,23 +3200,27 @@ impl dynamate::Model for VaultSealed {
     }
 }
 
-impl dynamate::ModelKey for VaultSealedKey {
+impl ::dynamate::ModelKey for VaultSealedKey {
     type Model = VaultSealed;
-    fn to_item(&self) -> Result<dynamate::Item, dynamate::EncodeError> {
-        let mut item = dynamate::model::ItemWriter::new(
-            <VaultSealed as dynamate::Model>::SCHEMA,
-            dynamate::Transforms::none(),
+    fn to_item(
+        &self,
+    ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
+        let mut item = ::dynamate::model::ItemWriter::new(
+            <VaultSealed as ::dynamate::Model>::SCHEMA,
+            ::dynamate::Transforms::none(),
         );
         item.put(&VaultSealed::ID, &self.id)?;
         item.put(&VaultSealed::VERSION_NO, &self.version_no)?;
         item.finish()
     }
-    fn from_item(item: &dynamate::Item) -> Result<Self, dynamate::DecodeError> {
-        let mut item = dynamate::model::ItemReader::for_key(
-            <VaultSealed as dynamate::Model>::SCHEMA,
+    fn from_item(
+        item: &::dynamate::Item,
+    ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
+        let mut item = ::dynamate::model::ItemReader::for_key(
+            <VaultSealed as ::dynamate::Model>::SCHEMA,
             item,
         );
-        Ok(Self {
+        ::core::result::Result::Ok(Self {
             id: item.get(&VaultSealed::ID)?,
             version_no: item.get(&VaultSealed::VERSION_NO)?,
         })
@@ -3178,7 +3242,7 @@ pub enum IngestStatus {
     Ignored,
 }
 
-impl dynamate::tracker::Status for IngestStatus {
+impl ::dynamate::tracker::Status for IngestStatus {
     const ALL: &'static [Self] = &[
         Self::Pending,
         Self::InProgress,
@@ -3191,7 +3255,7 @@ impl dynamate::tracker::Status for IngestStatus {
     const FAILED: Self = Self::Failed;
     const SUCCEEDED: Self = Self::Succeeded;
     const IGNORED: Self = Self::Ignored;
-    fn as_str(&self) -> &'static str {
+    fn as_str(&self) -> &'static ::core::primitive::str {
         match self {
             Self::Pending => "pending",
             Self::InProgress => "in_progress",
@@ -3202,9 +3266,9 @@ impl dynamate::tracker::Status for IngestStatus {
     }
 }
 
-impl std::fmt::Display for IngestStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(dynamate::tracker::Status::as_str(self))
+impl ::core::fmt::Display for IngestStatus {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.write_str(::dynamate::tracker::Status::as_str(self))
     }
 }
 
@@ -3215,10 +3279,10 @@ impl std::fmt::Display for IngestStatus {
 /// `Ingest::query(&client, status, query)`, `Ingest::counts(&client)`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ingest;
-impl dynamate::tracker::Tracker for Ingest {
+impl ::dynamate::tracker::Tracker for Ingest {
     type Status = IngestStatus;
-    type Data = dynamate::__private::serde_json::Value;
-    const CONFIG: &'static dynamate::tracker::TrackerConfig = &dynamate::tracker::TrackerConfig {
+    type Data = ::dynamate::__private::serde_json::Value;
+    const CONFIG: &'static ::dynamate::tracker::TrackerConfig = &::dynamate::tracker::TrackerConfig {
         type_name: "Ingest",
         table_name: "tasks",
         use_case: "ingest",
@@ -3226,7 +3290,7 @@ impl dynamate::tracker::Tracker for Ingest {
         lease_seconds: 300,
         shards: 10,
         max_errors: 10,
-        billing: dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::model::Billing::PayPerRequest,
     };
 }
 
@@ -3249,7 +3313,7 @@ pub enum EnrichStatus {
     PartiallyEnriched,
 }
 
-impl dynamate::tracker::Status for EnrichStatus {
+impl ::dynamate::tracker::Status for EnrichStatus {
     const ALL: &'static [Self] = &[
         Self::Pending,
         Self::InProgress,
@@ -3264,7 +3328,7 @@ impl dynamate::tracker::Status for EnrichStatus {
     const FAILED: Self = Self::Failed;
     const SUCCEEDED: Self = Self::Succeeded;
     const IGNORED: Self = Self::Ignored;
-    fn as_str(&self) -> &'static str {
+    fn as_str(&self) -> &'static ::core::primitive::str {
         match self {
             Self::Pending => "pending",
             Self::InProgress => "in_progress",
@@ -3277,9 +3341,9 @@ impl dynamate::tracker::Status for EnrichStatus {
     }
 }
 
-impl std::fmt::Display for EnrichStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(dynamate::tracker::Status::as_str(self))
+impl ::core::fmt::Display for EnrichStatus {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.write_str(::dynamate::tracker::Status::as_str(self))
     }
 }
 
@@ -3290,10 +3354,10 @@ impl std::fmt::Display for EnrichStatus {
 /// `Enrich::query(&client, status, query)`, `Enrich::counts(&client)`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Enrich;
-impl dynamate::tracker::Tracker for Enrich {
+impl ::dynamate::tracker::Tracker for Enrich {
     type Status = EnrichStatus;
     type Data = crate::EnrichInput;
-    const CONFIG: &'static dynamate::tracker::TrackerConfig = &dynamate::tracker::TrackerConfig {
+    const CONFIG: &'static ::dynamate::tracker::TrackerConfig = &::dynamate::tracker::TrackerConfig {
         type_name: "Enrich",
         table_name: "tasks",
         use_case: "enrich",
@@ -3301,6 +3365,6 @@ impl dynamate::tracker::Tracker for Enrich {
         lease_seconds: 60,
         shards: 4,
         max_errors: 10,
-        billing: dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::model::Billing::PayPerRequest,
     };
 }

@@ -1,0 +1,139 @@
+//! Rust identifiers as rustc reads them: which names can be written plainly, which need the raw
+//! form `r#name`, which cannot be identifiers at all, and when two names are the same identifier.
+//!
+//! The rules come from the parsers rather than from a list kept here: `syn` decides what is an
+//! identifier (Unicode XID via `unicode-ident`) and which words are keywords, `proc-macro2`'s
+//! lexer decides which keywords cannot be raw (`self`, `Self`, `super`, `crate`, `_`). The only
+//! addition is [`NEWER_KEYWORDS`]: keywords of editions newer than `syn`'s list.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Keywords of editions newer than the list `syn` checks (2015 to 2021): `gen` is reserved in
+/// edition 2024. Generated code must compile in every edition, so these are written raw.
+pub const NEWER_KEYWORDS: [&str; 1] = ["gen"];
+
+/// Why a name cannot be a Rust identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentError {
+    /// Not an identifier at all (empty, starts with a digit, has a space or punctuation, ...).
+    NotAnIdentifier,
+    /// A keyword that not even the raw form `r#...` can use: `self`, `Self`, `super`, `crate`, `_`.
+    ReservedKeyword,
+}
+
+/// The name as it is written in Rust source: `name` itself, or `r#name` for a keyword of any
+/// edition. A leading `r#` in `name` is accepted and kept only where it is needed.
+pub fn rust_ident(name: &str) -> Result<String, IdentError> {
+    let bare = name.strip_prefix("r#").unwrap_or(name);
+    let plain = syn::parse_str::<syn::Ident>(bare).is_ok_and(|ident| ident == bare);
+    if plain && !NEWER_KEYWORDS.contains(&bare) {
+        return Ok(bare.to_string());
+    }
+    let raw = format!("r#{bare}");
+    let is_raw_ident = syn::parse_str::<proc_macro2::TokenStream>(&raw).is_ok_and(|tokens| {
+        let mut tokens = tokens.into_iter();
+        matches!(
+            (tokens.next(), tokens.next()),
+            (Some(proc_macro2::TokenTree::Ident(ident)), None) if ident == raw
+        )
+    });
+    if is_raw_ident {
+        return Ok(raw);
+    }
+    // A keyword that cannot be raw still lexes as a (non-raw) identifier token.
+    let is_word = syn::parse_str::<proc_macro2::TokenStream>(bare).is_ok_and(|tokens| {
+        let mut tokens = tokens.into_iter();
+        matches!(
+            (tokens.next(), tokens.next()),
+            (Some(proc_macro2::TokenTree::Ident(ident)), None) if ident == bare
+        )
+    });
+    Err(if is_word {
+        IdentError::ReservedKeyword
+    } else {
+        IdentError::NotAnIdentifier
+    })
+}
+
+/// The identifier without its raw prefix: what string literals and messages show.
+pub fn bare(ident: &str) -> &str {
+    ident.strip_prefix("r#").unwrap_or(ident)
+}
+
+/// What rustc compares when it decides that two identifiers are the same: the name without
+/// `r#`, normalised to Unicode NFC.
+pub fn ident_key(ident: &str) -> String {
+    bare(ident).nfc().collect()
+}
+
+/// Whether two identifiers are the same to rustc.
+pub fn same_ident(a: &str, b: &str) -> bool {
+    ident_key(a) == ident_key(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every keyword of the Rust Reference (strict and reserved, editions 2015 to 2024).
+    const KEYWORDS: [&str; 52] = [
+        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
+        "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+        "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe",
+        "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do",
+        "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+        "gen",
+    ];
+
+    #[test]
+    fn every_keyword_is_raw_or_rejected() {
+        for keyword in KEYWORDS {
+            let expected = if ["self", "Self", "super", "crate"].contains(&keyword) {
+                Err(IdentError::ReservedKeyword)
+            } else {
+                Ok(format!("r#{keyword}"))
+            };
+            assert_eq!(rust_ident(keyword), expected, "{keyword}");
+        }
+        assert_eq!(rust_ident("_"), Err(IdentError::ReservedKeyword));
+    }
+
+    #[test]
+    fn identifiers_follow_unicode_xid() {
+        for plain in [
+            "a",
+            "_a",
+            "café",
+            "名前",
+            "x1",
+            "union",
+            "macro_rules",
+            "raw",
+            "Ünïcödé",
+        ] {
+            assert_eq!(rust_ident(plain).as_deref(), Ok(plain));
+        }
+        for bad in [
+            "",
+            "1a",
+            "a b",
+            "a-b",
+            "a // b",
+            "🦀",
+            "a\u{301}b c",
+            "r#",
+            "r#1",
+        ] {
+            assert_eq!(rust_ident(bad), Err(IdentError::NotAnIdentifier), "{bad:?}");
+        }
+        assert_eq!(rust_ident("r#type").as_deref(), Ok("r#type"));
+        assert_eq!(rust_ident("r#name").as_deref(), Ok("name"));
+    }
+
+    #[test]
+    fn identifiers_compare_after_nfc() {
+        assert!(same_ident("caf\u{e9}", "cafe\u{301}"));
+        assert!(same_ident("r#type", "type"));
+        assert!(!same_ident("a", "A"));
+    }
+}
