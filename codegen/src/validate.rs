@@ -674,7 +674,7 @@ impl<'r> FileValidator<'r> {
     ) -> Option<(String, String)> {
         let (candidate, span) = match rust_name {
             Some(explicit) => (explicit.get_ref().clone(), span_of(explicit)),
-            None => (name.get_ref().to_snake_case(), span_of(name)),
+            None => (default_field_name(name.get_ref()), span_of(name)),
         };
         let suggestion = suggest_field_name(name.get_ref());
         let rust = match names::rust_ident(&candidate) {
@@ -1483,6 +1483,17 @@ fn integer_fits(rust: &str, value: i64) -> bool {
         _ => i64::MIN..=i64::MAX,
     };
     range.contains(&value)
+}
+
+/// The field name of an attribute without `rust_name`: the attribute name itself when it is
+/// already a lowercase identifier (so `_0` keeps its underscore), otherwise its snake_case.
+fn default_field_name(attr: &str) -> String {
+    let lowercase_ident = names::rust_ident(attr).is_ok() && attr.to_lowercase() == attr;
+    if lowercase_ident {
+        attr.to_string()
+    } else {
+        attr.to_snake_case()
+    }
 }
 
 fn suggest_field_name(attr: &str) -> String {

@@ -6,7 +6,7 @@
 //!
 //! Compiling is the expensive part, so the random schemas of one run are batched into one crate
 //! per edition: one `cargo check` each. `DYNAMATE_PROP_SCHEMAS` sets how many schemas to draw
-//! (default 160) and `DYNAMATE_PROP_SEED` replays a run (the seed is printed).
+//! (default 300) and `DYNAMATE_PROP_SEED` replays a run (the seed is printed).
 
 mod scratch_crate;
 
@@ -128,8 +128,9 @@ fn name() -> impl Strategy<Value = String> {
     prop_oneof![
         2 => proptest::sample::select(KEYWORDS.to_vec()).prop_map(str::to_string),
         2 => proptest::sample::select(PRELUDE.to_vec()).prop_map(str::to_string),
-        4 => "[A-Za-z_][A-Za-z0-9_]{0,12}",
-        2 => "\\p{L}[\\p{L}\\p{N}_]{0,6}",
+        4 => "_?[a-z][a-z0-9_]{0,12}",
+        1 => "[A-Z][A-Za-z0-9]{0,12}",
+        2 => "\\p{XID_Start}\\p{XID_Continue}{0,6}",
         1 => "[A-Z][a-z]{100,200}",
         1 => "[a-z_]{1,3}[0-9]{0,2}",
     ]
@@ -140,7 +141,7 @@ fn type_name() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => name(),
         3 => "[A-Z][a-zA-Z0-9]{0,10}",
-        1 => "\\p{Lu}\\p{L}{0,5}",
+        1 => "\\p{Lu}\\p{XID_Continue}{0,5}",
     ]
 }
 
@@ -250,6 +251,49 @@ fn float_default() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A default for an attribute of type `ty`: usually of that type (at the edges of its range),
+/// sometimes of another, which `check` must reject.
+fn default_for(ty: &str) -> BoxedStrategy<String> {
+    let fitting = match ty {
+        "string" => any::<String>().prop_map(|s| toml_str(&s)).boxed(),
+        "bool" | "boolean" => any::<bool>().prop_map(|b| b.to_string()).boxed(),
+        "i8" => int_in(i8::MIN.into(), i8::MAX.into()),
+        "i16" => int_in(i16::MIN.into(), i16::MAX.into()),
+        "i32" => int_in(i32::MIN.into(), i32::MAX.into()),
+        "u8" => int_in(0, u8::MAX.into()),
+        "u16" => int_in(0, u16::MAX.into()),
+        "u32" => int_in(0, u32::MAX.into()),
+        "u64" => int_in(0, i64::MAX),
+        "int" | "integer" | "i64" | "decimal" => int_in(i64::MIN, i64::MAX),
+        "float" | "f32" | "f64" => float_default().boxed(),
+        "json" => json_default().boxed(),
+        "list" | "map" | "string_set" | "number_set" | "binary_set" => {
+            Just("[]".to_string()).boxed()
+        }
+        // No defaults for bytes, datetime, ttl and version: any default must be rejected.
+        _ => any_default().boxed(),
+    };
+    prop_oneof![20 => fitting, 1 => any_default()].boxed()
+}
+
+/// A default of any type.
+fn any_default() -> impl Strategy<Value = String> {
+    prop_oneof![
+        int_default(),
+        float_default(),
+        json_default(),
+        Just("[]".to_string()),
+        Just("true".to_string()),
+    ]
+}
+
+/// An integer in `min..=max`, often one of its ends.
+fn int_in(min: i64, max: i64) -> BoxedStrategy<String> {
+    prop_oneof![Just(min), Just(max), min..=max]
+        .prop_map(|i| i.to_string())
+        .boxed()
+}
+
 /// One attribute definition (an inline table) of the given type name.
 fn attribute(key_capable: bool) -> impl Strategy<Value = String> {
     let key_types = ["string", "bytes", "int", "i8", "u64", "decimal", "datetime"];
@@ -287,23 +331,23 @@ fn attribute(key_capable: bool) -> impl Strategy<Value = String> {
     } else {
         all_types.to_vec()
     };
-    (
-        proptest::sample::select(types),
-        proptest::option::of(doc()),
-        proptest::option::of(name()),
-        any::<(bool, bool, u8, u8)>(),
-        proptest::option::weighted(
-            0.6,
-            prop_oneof![
-                int_default(),
-                float_default(),
-                json_default(),
-                Just("[]".to_string()),
-                any::<String>().prop_map(|s| toml_str(&s)),
-                Just("true".into())
-            ],
-        ),
-    )
+    proptest::sample::select(types)
+        .prop_flat_map(|ty| {
+            (
+                Just(ty),
+                proptest::option::of(doc()),
+                proptest::option::of(name()),
+                any::<(bool, bool, u8, u8)>(),
+                proptest::option::weighted(
+                    if ["bytes", "datetime", "ttl", "version"].contains(&ty) {
+                        0.03
+                    } else {
+                        0.5
+                    },
+                    default_for(ty),
+                ),
+            )
+        })
         .prop_map(
             move |(ty, doc, rust_name, (optional, compress, encrypt, offload), default)| {
                 let mut parts = vec![format!("type = {}", toml_str(ty))];
@@ -323,7 +367,7 @@ fn attribute(key_capable: bool) -> impl Strategy<Value = String> {
                 if let Some(rust_name) = rust_name.filter(|_| offload % 4 == 0) {
                     parts.push(format!("rust_name = {}", toml_str(&rust_name)));
                 }
-                if !key_capable {
+                if !key_capable && ty != "version" {
                     if optional && default.is_none() {
                         parts.push("optional = true".into());
                     }
@@ -397,7 +441,10 @@ fn tracker() -> impl Strategy<Value = String> {
     (
         type_name(),
         proptest::option::of(doc()),
-        vec("[a-z][a-z0-9_]{0,6}|self|in_progress|x_?1", 0..5),
+        vec(
+            prop_oneof![8 => "[a-z][a-z0-9]{0,6}(_[a-z0-9]{1,3}){0,2}", 1 => "self|in_progress|x_?1|gen|r#a"],
+            0..5,
+        ),
         any::<bool>(),
     )
         .prop_map(|(ty, doc, statuses, typed)| {
@@ -419,7 +466,7 @@ fn tracker() -> impl Strategy<Value = String> {
 
 /// A schema file: defaults (bucket and key for transforms), tables and trackers.
 fn schema() -> impl Strategy<Value = String> {
-    (vec(table(), 0..3), vec(tracker(), 0..2)).prop_map(|(tables, trackers)| {
+    (vec(table(), 1..3), vec(tracker(), 0..2)).prop_map(|(tables, trackers)| {
         let mut toml =
             String::from("[defaults]\ns3 = { bucket = \"prop-bucket\" }\nkey = \"k\"\n\n");
         for part in tables.iter().chain(&trackers) {
@@ -451,12 +498,13 @@ fn accepted_random_schemas_compile_in_every_edition() {
     let count: usize = std::env::var("DYNAMATE_PROP_SCHEMAS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(160);
+        .unwrap_or(300);
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &seed()),
     );
     let strategy = schema();
+    let started = std::time::Instant::now();
     let mut modules = Vec::new();
     let (mut tables, mut trackers, mut rejected) = (0, 0, 0);
     for i in 0..count {
@@ -474,12 +522,23 @@ fn accepted_random_schemas_compile_in_every_edition() {
                     label: text,
                 });
             }
-            Err(_) => rejected += 1,
+            Err(error) => {
+                rejected += 1;
+                if std::env::var_os("DYNAMATE_PROP_VERBOSE").is_some() {
+                    println!(
+                        "rejected: {}",
+                        error.to_string().lines().next().unwrap_or_default()
+                    );
+                }
+            }
         }
     }
+    let generated = started.elapsed();
     let timings = scratch_crate::assert_compiles("random", &modules);
     println!(
-        "{count} random schemas: {} accepted ({tables} tables, {trackers} trackers) and compiled, {rejected} rejected by check; cargo check took {timings:?}",
+        "{count} random schemas: {} accepted ({tables} tables, {trackers} trackers) and compiled, \
+         {rejected} rejected by check; drawing, checking and generating took {generated:?}, \
+         cargo check took {timings:?}",
         modules.len()
     );
     assert!(
