@@ -297,35 +297,7 @@ fn int_in(min: i64, max: i64) -> BoxedStrategy<String> {
 /// One attribute definition (an inline table) of the given type name.
 fn attribute(key_capable: bool) -> impl Strategy<Value = String> {
     let key_types = ["string", "bytes", "int", "i8", "u64", "decimal", "datetime"];
-    let all_types = [
-        "string",
-        "bytes",
-        "bool",
-        "boolean",
-        "int",
-        "integer",
-        "i8",
-        "i16",
-        "i32",
-        "i64",
-        "u8",
-        "u16",
-        "u32",
-        "u64",
-        "float",
-        "f32",
-        "f64",
-        "decimal",
-        "datetime",
-        "ttl",
-        "version",
-        "json",
-        "list",
-        "map",
-        "string_set",
-        "number_set",
-        "binary_set",
-    ];
+    let all_types = dynamate_codegen::types::TYPE_NAMES;
     let types = if key_capable {
         key_types.to_vec()
     } else {
