@@ -71,6 +71,73 @@ pub fn same_ident(a: &str, b: &str) -> bool {
     ident_key(a) == ident_key(b)
 }
 
+/// Why `ty` cannot be the type of a field of a generated model, if it cannot. Only what the
+/// type's text shows can be checked here; the traits it must implement are checked by rustc.
+pub fn field_type_problem(ty: &syn::Type) -> Option<String> {
+    use syn::Type;
+    let problem = match ty {
+        Type::Path(path) => {
+            if !path.attrs.is_empty() {
+                return Some("attributes are not allowed in a field type".into());
+            }
+            let qself = path.qself.as_ref().and_then(|q| field_type_problem(&q.ty));
+            return qself.or_else(|| path_problem(&path.path));
+        }
+        Type::Array(array) => return field_type_problem(&array.elem),
+        Type::Tuple(tuple) => return tuple.elems.iter().find_map(field_type_problem),
+        Type::Paren(paren) => return field_type_problem(&paren.elem),
+        Type::Group(group) => return field_type_problem(&group.elem),
+        Type::Reference(_) => {
+            "a model owns its data, so a reference cannot be a field: use an owned type (`String` for `&str`)"
+        }
+        Type::ImplTrait(_) => "`impl Trait` cannot be the type of a struct field",
+        Type::Infer(_) => "`_` cannot be the type of a struct field",
+        Type::Never(_) => "`!` cannot be stored",
+        Type::Slice(_) | Type::TraitObject(_) => {
+            "the type has no size known at compile time: use `Vec<T>` or a named type"
+        }
+        Type::Macro(_) => "macros are not expanded in schemas: write the type out",
+        Type::FnPtr(_) | Type::Ptr(_) => "function pointers and raw pointers cannot be stored",
+        _ => "this kind of type cannot be stored",
+    };
+    Some(problem.into())
+}
+
+fn path_problem(path: &syn::Path) -> Option<String> {
+    for segment in &path.segments {
+        let name = segment.ident.to_string();
+        if name == "Self" {
+            return Some("`Self` would make the model contain itself".into());
+        }
+        if NEWER_KEYWORDS.contains(&name.as_str()) {
+            return Some(format!(
+                "`{name}` is a keyword in newer editions: write `r#{name}`"
+            ));
+        }
+        match &segment.arguments {
+            syn::PathArguments::None => {}
+            syn::PathArguments::AngleBracketed(arguments) => {
+                for argument in &arguments.args {
+                    let problem = match argument {
+                        syn::GenericArgument::Type(ty) => field_type_problem(ty),
+                        syn::GenericArgument::Lifetime(_) => Some(
+                            "a model owns its data, so its field types take no lifetimes".into(),
+                        ),
+                        _ => None,
+                    };
+                    if problem.is_some() {
+                        return problem;
+                    }
+                }
+            }
+            syn::PathArguments::Parenthesized(_) => {
+                return Some("`Fn(...)` types cannot be stored".into());
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +195,37 @@ mod tests {
         }
         assert_eq!(rust_ident("r#type").as_deref(), Ok("r#type"));
         assert_eq!(rust_ident("r#name").as_deref(), Ok("name"));
+    }
+
+    #[test]
+    fn field_types_must_be_owned_and_sized() {
+        let problem = |text: &str| field_type_problem(&syn::parse_str(text).unwrap());
+        for fine in [
+            "crate::orders::Items",
+            "::std::vec::Vec<::std::string::String>",
+            "std::collections::HashMap<String, (u8, [i64; 3])>",
+            "<Foo as Bar>::Out",
+            "crate::r#gen::X",
+        ] {
+            assert_eq!(problem(fine), None, "{fine}");
+        }
+        for bad in [
+            "&str",
+            "Vec<&'static str>",
+            "impl Clone",
+            "_",
+            "!",
+            "[u8]",
+            "dyn Fn()",
+            "Box<dyn Fn()>",
+            "fn()",
+            "Self",
+            "crate::gen::X",
+            "Cow<'static, str>",
+            "m!()",
+        ] {
+            assert!(problem(bad).is_some(), "{bad}");
+        }
     }
 
     #[test]

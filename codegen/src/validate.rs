@@ -844,7 +844,15 @@ impl<'r> FileValidator<'r> {
 
     fn rust_type_path(&mut self, path: &SString) -> Option<String> {
         match syn::parse_str::<syn::Type>(path.get_ref()) {
-            Ok(_) => Some(path.get_ref().clone()),
+            Ok(ty) => match names::field_type_problem(&ty) {
+                None => Some(path.get_ref().clone()),
+                Some(problem) => {
+                    self.reporter
+                        .error(span_of(path), format!("`{}` cannot be the type of a model's field: {problem}", path.get_ref()), "unusable Rust type")
+                        .help("name an owned type such as `crate::orders::OrderItems` or `Vec<String>`; it must implement serde's Serialize and Deserialize, Debug, Clone and PartialEq");
+                    None
+                }
+            },
             Err(error) => {
                 self.reporter
                     .error(span_of(path), format!("`{}` is not a Rust type: {error}", path.get_ref()), "invalid Rust type")

@@ -145,6 +145,14 @@ fn type_name() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Named Rust types for json attributes: each implements what a json attribute needs.
+const NAMED_TYPES: [&str; 4] = [
+    "::std::vec::Vec<::std::string::String>",
+    "(::core::primitive::u8, [::core::primitive::i64; 2])",
+    "::std::collections::BTreeMap<::std::string::String, ::core::primitive::f64>",
+    "::core::option::Option<::std::boxed::Box<::dynamate::__private::serde_json::Value>>",
+];
+
 /// A TOML basic string.
 fn toml_str(text: &str) -> String {
     let mut out = String::from("\"");
@@ -329,7 +337,8 @@ fn attribute(key_capable: bool) -> impl Strategy<Value = String> {
                     }
                     "number_set" => parts.push(r#"of = "decimal""#.into()),
                     "json" if encrypt % 3 == 0 => {
-                        parts.push(r#"rust_type = "::std::vec::Vec<::std::string::String>""#.into())
+                        let rust_type = NAMED_TYPES[usize::from(offload) % NAMED_TYPES.len()];
+                        parts.push(format!("rust_type = {}", toml_str(rust_type)));
                     }
                     _ => {}
                 }
