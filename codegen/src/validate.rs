@@ -977,6 +977,17 @@ impl<'r> FileValidator<'r> {
                 .help("an attribute with a default is never missing: remove `optional = true` or the `default`");
             return None;
         }
+        let depth = toml_depth(default.get_ref());
+        if ty == &ValueType::Json(None) && depth > MAX_DEFAULT_DEPTH {
+            self.reporter
+                .error(
+                    span_of(default),
+                    format!("this json default nests {depth} levels deep; at most {MAX_DEFAULT_DEPTH} are allowed"),
+                    "nested too deep",
+                )
+                .help("flatten the default, or leave it out and fill the value in code");
+            return None;
+        }
         const EMPTY: &str = "::core::default::Default::default()";
         let expr = match (ty, default.get_ref()) {
             (ValueType::String, toml::Value::String(s)) => {
@@ -998,11 +1009,9 @@ impl<'r> FileValidator<'r> {
             (ValueType::Decimal, toml::Value::Integer(i)) => {
                 Some(format!("::dynamate::Decimal::from({i}_i64)"))
             }
-            (ValueType::Json(None), value) if toml_depth(value) <= MAX_DEFAULT_DEPTH => {
-                serde_json::to_value(value)
-                    .ok()
-                    .map(|json| crate::render::json_expr(&json))
-            }
+            (ValueType::Json(None), value) => serde_json::to_value(value)
+                .ok()
+                .map(|json| crate::render::json_expr(&json)),
             (set, toml::Value::Array(items)) if set.has_empty_value() && items.is_empty() => {
                 Some(EMPTY.to_string())
             }
@@ -1016,7 +1025,7 @@ impl<'r> FileValidator<'r> {
         if expr.is_none() {
             self.reporter
                 .error(span_of(default), format!("this default does not fit type `{}`", ty.readable_rust_type()), "wrong default")
-                .help("defaults are literals of the attribute's type (strings, booleans, integers within the type's range, floats within the type's finite range, integer decimals, any TOML value nested at most 32 deep for untyped json, `[]` for lists and sets)");
+                .help("defaults are literals of the attribute's type (strings, booleans, integers within the type's range, floats within the type's finite range, integer decimals, any TOML value for untyped json, `[]` for lists and sets)");
         }
         expr
     }
