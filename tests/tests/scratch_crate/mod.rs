@@ -112,8 +112,14 @@ pub fn check(
     if !dir.join("Cargo.lock").exists() {
         write_if_changed(&dir.join("Cargo.lock"), &lock);
     }
-    let mut lib =
-        String::from("//! Generated code compiled as a user's crate compiles it.\nmod shadows;\n");
+    // Warnings are errors, as in many users' crates; only the lints on Unicode identifiers
+    // are crate-level lints that generated items cannot allow for themselves.
+    let mut lib = String::from(
+        "//! Generated code compiled as a user's crate compiles it.\n\
+         #![deny(warnings)]\n\
+         #![allow(uncommon_codepoints, mixed_script_confusables, confusable_idents)]\n\
+         mod shadows;\n",
+    );
     for module in modules {
         lib.push_str(&format!(
             "pub mod {0} {{\n    #[allow(unused_imports)]\n    use super::shadows::*;\n    include!(\"{0}.rs\");\n}}\n",
