@@ -30,28 +30,27 @@ pub fn rust_ident(name: &str) -> Result<String, IdentError> {
         return Ok(bare.to_string());
     }
     let raw = format!("r#{bare}");
-    let is_raw_ident = syn::parse_str::<proc_macro2::TokenStream>(&raw).is_ok_and(|tokens| {
-        let mut tokens = tokens.into_iter();
-        matches!(
-            (tokens.next(), tokens.next()),
-            (Some(proc_macro2::TokenTree::Ident(ident)), None) if ident == raw
-        )
-    });
-    if is_raw_ident {
+    if is_single_ident(&raw) {
         return Ok(raw);
     }
     // A keyword that cannot be raw still lexes as a (non-raw) identifier token.
-    let is_word = syn::parse_str::<proc_macro2::TokenStream>(bare).is_ok_and(|tokens| {
-        let mut tokens = tokens.into_iter();
-        matches!(
-            (tokens.next(), tokens.next()),
-            (Some(proc_macro2::TokenTree::Ident(ident)), None) if ident == bare
-        )
-    });
+    let is_word = is_single_ident(bare);
     Err(if is_word {
         IdentError::ReservedKeyword
     } else {
         IdentError::NotAnIdentifier
+    })
+}
+
+/// Whether `text` lexes as exactly one identifier token, spelled as `text` (proc-macro2's lexer
+/// refuses `r#` before the keywords that cannot be raw).
+fn is_single_ident(text: &str) -> bool {
+    syn::parse_str::<proc_macro2::TokenStream>(text).is_ok_and(|tokens| {
+        let mut tokens = tokens.into_iter();
+        matches!(
+            (tokens.next(), tokens.next()),
+            (Some(proc_macro2::TokenTree::Ident(ident)), None) if ident == text
+        )
     })
 }
 
