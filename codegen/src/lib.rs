@@ -27,7 +27,9 @@
 
 mod builder;
 pub mod diagnostics;
+mod docs;
 pub mod model;
+pub mod names;
 pub mod render;
 mod schema;
 pub mod types;

@@ -10,6 +10,10 @@ use crate::model::{
 };
 use crate::types::Scalar;
 
+/// `None` and `Some` by their absolute paths, so a module's own items cannot change them.
+const NONE: &str = "::core::option::Option::None";
+const SOME: &str = "::core::option::Option::Some";
+
 const TABLE_TEMPLATE: &str = include_str!("templates/table.hbs");
 const TRACKER_TEMPLATE: &str = include_str!("templates/tracker.hbs");
 
@@ -97,15 +101,53 @@ fn literal(text: &str) -> String {
     format!("{text:?}")
 }
 
-/// `#[doc = "..."]` lines for rustdoc, one per line of `text`.
+/// `#[doc = "..."]` lines for rustdoc, one per line of `text`, which may hold anything: see
+/// [`crate::docs`].
 fn doc_attrs(text: &str) -> String {
-    text.lines()
+    crate::docs::doc_lines(text)
+        .iter()
         .map(|line| format!("#[doc = {}]\n", literal(&format!(" {line}"))))
         .collect()
 }
 
+/// A Rust expression building `value` as a `serde_json::Value`. Unlike `serde_json::json!`,
+/// whose integer literals default to `i32`, each number keeps its exact type, and nesting
+/// depth needs no macro recursion.
+pub(crate) fn json_expr(value: &Value) -> String {
+    const VALUE: &str = "::dynamate::__private::serde_json::Value";
+    match value {
+        Value::Null => format!("{VALUE}::Null"),
+        Value::Bool(b) => format!("{VALUE}::Bool({b})"),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => format!("{VALUE}::from({i}_i64)"),
+            (None, Some(u), _) => format!("{VALUE}::from({u}_u64)"),
+            (None, None, Some(f)) if f.is_finite() => format!("{VALUE}::from({f:?}_f64)"),
+            _ => format!("{VALUE}::Null"),
+        },
+        Value::String(text) => format!(
+            "{VALUE}::String(::std::string::String::from({}))",
+            literal(text)
+        ),
+        Value::Array(items) => format!(
+            "{VALUE}::Array(::std::vec::Vec::from([{}]))",
+            items.iter().map(json_expr).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{VALUE}::Object(::core::iter::FromIterator::from_iter([{}]))",
+            map.iter()
+                .map(|(key, item)| format!(
+                    "(::std::string::String::from({}), {})",
+                    literal(key),
+                    json_expr(item)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 fn option_literal(value: Option<&str>) -> String {
-    value.map_or_else(|| "None".to_string(), |v| format!("Some({})", literal(v)))
+    value.map_or_else(|| NONE.to_string(), |v| format!("{SOME}({})", literal(v)))
 }
 
 fn table_view(table: &Table) -> Value {
@@ -114,7 +156,7 @@ fn table_view(table: &Table) -> Value {
     let default_doc = format!("An item of the DynamoDB table `{}`.", table.table_name);
     json!({
         "name": table.name,
-        "name_literal": literal(&table.name),
+        "name_literal": literal(crate::names::bare(&table.name)),
         "key_name": table.key_name,
         "doc": doc_attrs(table.doc.as_deref().unwrap_or(&default_doc)),
         "table_name": literal(&table.table_name),
@@ -135,8 +177,8 @@ fn table_view(table: &Table) -> Value {
 fn index_handle_view(table: &Table, index: &Index) -> Value {
     let codec_of = |attr: &str| {
         table.fields.iter().find(|f| f.attr == attr).map_or_else(
-            || "dynamate::index::NoRange".to_string(),
-            |f| crate::types::wrap_optional(f.optional, f.ty.codec(), "dynamate::codec::Opt"),
+            || "::dynamate::index::NoRange".to_string(),
+            |f| crate::types::wrap_optional(f.optional, f.ty.codec(), "::dynamate::codec::Opt"),
         )
     };
     let kind = match index.kind {
@@ -148,7 +190,7 @@ fn index_handle_view(table: &Table, index: &Index) -> Value {
         "name": literal(&index.name),
         "doc": doc_attrs(&format!("The {kind} secondary index `{}` of [`{}`], for typed queries and scans.", index.name, table.name)),
         "hash_codec": codec_of(&index.hash.0),
-        "range_codec": index.range.as_ref().map_or_else(|| "dynamate::index::NoRange".to_string(), |(name, _)| codec_of(name)),
+        "range_codec": index.range.as_ref().map_or_else(|| "::dynamate::index::NoRange".to_string(), |(name, _)| codec_of(name)),
     })
 }
 
@@ -161,9 +203,10 @@ fn special_attr(table: &Table, ty: crate::types::ValueType) -> Option<&str> {
 }
 
 fn field_view(table: &Table, field: &Field) -> Value {
-    let rust_type = crate::types::wrap_optional(field.optional, field.ty.rust_type(), "Option");
+    let rust_type =
+        crate::types::wrap_optional(field.optional, field.ty.rust_type(), crate::types::OPTION);
     let codec =
-        crate::types::wrap_optional(field.optional, field.ty.codec(), "dynamate::codec::Opt");
+        crate::types::wrap_optional(field.optional, field.ty.codec(), "::dynamate::codec::Opt");
     let default_doc = format!("Attribute `{}`.", field.attr);
     let role = match field.role {
         Role::HashKey => "HashKey",
@@ -220,10 +263,10 @@ fn const_doc(table: &Table, field: &Field) -> String {
 
 fn field_expr(field: &Field) -> String {
     if field.transform == Transform::default() {
-        return format!("dynamate::Field::plain({})", literal(&field.attr));
+        return format!("::dynamate::Field::plain({})", literal(&field.attr));
     }
     format!(
-        "dynamate::Field {{ name: {}, transform: {} }}",
+        "::dynamate::Field {{ name: {}, transform: {} }}",
         literal(&field.attr),
         transform_expr(&field.transform)
     )
@@ -231,9 +274,9 @@ fn field_expr(field: &Field) -> String {
 
 fn transform_expr(transform: &Transform) -> String {
     let encrypt = match &transform.encrypt {
-        None => "None".to_string(),
+        None => NONE.to_string(),
         Some((mode, key)) => format!(
-            "Some(dynamate::transform::Encrypt {{ mode: dynamate::transform::EncryptMode::{}, key: {} }})",
+            "{SOME}(::dynamate::transform::Encrypt {{ mode: ::dynamate::transform::EncryptMode::{}, key: {} }})",
             if *mode == EncryptMode::Deterministic {
                 "Deterministic"
             } else {
@@ -243,27 +286,27 @@ fn transform_expr(transform: &Transform) -> String {
         ),
     };
     let offload = match &transform.offload {
-        None => "None".to_string(),
+        None => NONE.to_string(),
         Some(o) => format!(
-            "Some(dynamate::transform::Offload {{ bucket: {}, prefix: {}, threshold: {} }})",
+            "{SOME}(::dynamate::transform::Offload {{ bucket: {}, prefix: {}, threshold: {} }})",
             literal(&o.bucket),
             literal(&o.prefix),
             o.threshold
         ),
     };
     format!(
-        "dynamate::transform::Transform {{ compress: {}, encrypt: {encrypt}, offload: {offload} }}",
+        "::dynamate::transform::Transform {{ compress: {}, encrypt: {encrypt}, offload: {offload} }}",
         transform.compress
     )
 }
 
 fn scalar_expr(scalar: Scalar) -> String {
-    format!("dynamate::model::ScalarType::{scalar}")
+    format!("::dynamate::model::ScalarType::{scalar}")
 }
 
 fn key_attribute(name: &str, scalar: Scalar) -> String {
     format!(
-        "dynamate::model::KeyAttribute {{ name: {}, scalar: {} }}",
+        "::dynamate::model::KeyAttribute {{ name: {}, scalar: {} }}",
         literal(name),
         scalar_expr(scalar)
     )
@@ -271,11 +314,11 @@ fn key_attribute(name: &str, scalar: Scalar) -> String {
 
 fn key_schema_expr(hash: (&str, Scalar), range: Option<(&str, Scalar)>) -> String {
     let range = range.map_or_else(
-        || "None".to_string(),
-        |(n, s)| format!("Some({})", key_attribute(n, s)),
+        || NONE.to_string(),
+        |(n, s)| format!("{SOME}({})", key_attribute(n, s)),
     );
     format!(
-        "dynamate::KeySchema {{ hash: {}, range: {range} }}",
+        "::dynamate::KeySchema {{ hash: {}, range: {range} }}",
         key_attribute(hash.0, hash.1)
     )
 }
@@ -294,10 +337,10 @@ fn index_expr(index: &Index) -> String {
         IndexKind::Local => "Local",
     };
     let projection = match &index.projection {
-        Projection::All => "dynamate::model::Projection::All".to_string(),
-        Projection::KeysOnly => "dynamate::model::Projection::KeysOnly".to_string(),
+        Projection::All => "::dynamate::model::Projection::All".to_string(),
+        Projection::KeysOnly => "::dynamate::model::Projection::KeysOnly".to_string(),
         Projection::Include(attrs) => format!(
-            "dynamate::model::Projection::Include(&[{}])",
+            "::dynamate::model::Projection::Include(&[{}])",
             attrs
                 .iter()
                 .map(|a| literal(a))
@@ -306,11 +349,11 @@ fn index_expr(index: &Index) -> String {
         ),
     };
     let throughput = index.throughput.map_or_else(
-        || "None".to_string(),
-        |(read, write)| format!("Some({})", throughput_expr(read, write)),
+        || NONE.to_string(),
+        |(read, write)| format!("{SOME}({})", throughput_expr(read, write)),
     );
     format!(
-        "dynamate::IndexSchema {{ name: {}, kind: dynamate::model::IndexKind::{kind}, key: {}, projection: {projection}, throughput: {throughput} }}",
+        "::dynamate::IndexSchema {{ name: {}, kind: ::dynamate::model::IndexKind::{kind}, key: {}, projection: {projection}, throughput: {throughput} }}",
         literal(&index.name),
         key_schema_expr(
             (&index.hash.0, index.hash.1),
@@ -320,15 +363,15 @@ fn index_expr(index: &Index) -> String {
 }
 
 fn throughput_expr(read: i64, write: i64) -> String {
-    format!("dynamate::model::Throughput {{ read: {read}, write: {write} }}")
+    format!("::dynamate::model::Throughput {{ read: {read}, write: {write} }}")
 }
 
 fn billing_expr(billing: Billing) -> String {
     match billing {
-        Billing::PayPerRequest => "dynamate::model::Billing::PayPerRequest".to_string(),
+        Billing::PayPerRequest => "::dynamate::model::Billing::PayPerRequest".to_string(),
         Billing::Provisioned { read, write } => {
             format!(
-                "dynamate::model::Billing::Provisioned({})",
+                "::dynamate::model::Billing::Provisioned({})",
                 throughput_expr(read, write)
             )
         }
@@ -368,7 +411,7 @@ fn tracker_view(tracker: &Tracker) -> Value {
     );
     json!({
         "name": tracker.name,
-        "name_literal": literal(&tracker.name),
+        "name_literal": literal(crate::names::bare(&tracker.name)),
         "status_name": tracker.status_name,
         "statuses": statuses,
         "doc": doc_attrs(&format!(

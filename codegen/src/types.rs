@@ -49,6 +49,10 @@ pub const TYPE_NAMES: [&str; 27] = [
     "boolean",
 ];
 
+/// The absolute path of `Option`, which generated code uses so that a module's own `Option`
+/// does not change its meaning.
+pub const OPTION: &str = "::core::option::Option";
+
 /// A value type of the schema.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueType {
@@ -184,49 +188,66 @@ impl ValueType {
     /// The Rust type of a field holding this value.
     pub fn rust_type(&self) -> String {
         match self {
-            ValueType::String => "String".into(),
-            ValueType::Bytes => "Vec<u8>".into(),
-            ValueType::Bool => "bool".into(),
-            ValueType::Int(rust) | ValueType::Float(rust) => (*rust).into(),
-            ValueType::Decimal => "dynamate::Decimal".into(),
+            ValueType::String => "::std::string::String".into(),
+            ValueType::Bytes => "::std::vec::Vec<::core::primitive::u8>".into(),
+            ValueType::Bool => "::core::primitive::bool".into(),
+            ValueType::Int(rust) | ValueType::Float(rust) => format!("::core::primitive::{rust}"),
+            ValueType::Decimal => "::dynamate::Decimal".into(),
             ValueType::DateTime | ValueType::Ttl => {
-                "dynamate::__private::chrono::DateTime<dynamate::__private::chrono::Utc>".into()
+                "::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>".into()
             }
-            ValueType::Version => "u64".into(),
-            ValueType::Json(None) => "dynamate::__private::serde_json::Value".into(),
+            ValueType::Version => "::core::primitive::u64".into(),
+            ValueType::Json(None) => "::dynamate::__private::serde_json::Value".into(),
             ValueType::Json(Some(named)) => named.clone(),
-            ValueType::List(element) => format!("Vec<{}>", element.rust_type()),
+            ValueType::List(element) => format!("::std::vec::Vec<{}>", element.rust_type()),
             ValueType::Map(element) => format!(
-                "std::collections::BTreeMap<String, {}>",
+                "::std::collections::BTreeMap<::std::string::String, {}>",
                 element.rust_type()
             ),
-            ValueType::StringSet => "std::collections::BTreeSet<String>".into(),
+            ValueType::StringSet => "::std::collections::BTreeSet<::std::string::String>".into(),
             ValueType::NumberSet(number) => {
-                format!("std::collections::BTreeSet<{}>", number.rust_type())
+                format!("::std::collections::BTreeSet<{}>", number.rust_type())
             }
-            ValueType::BinarySet => "std::collections::BTreeSet<Vec<u8>>".into(),
+            ValueType::BinarySet => {
+                "::std::collections::BTreeSet<::std::vec::Vec<::core::primitive::u8>>".into()
+            }
         }
+    }
+
+    /// The Rust type as a person writes it, without the absolute paths of generated code.
+    pub fn readable_rust_type(&self) -> String {
+        [
+            "::core::primitive::",
+            "::core::option::",
+            "::std::string::",
+            "::std::vec::",
+            "::std::collections::",
+            "::dynamate::__private::",
+            "::dynamate::",
+        ]
+        .iter()
+        .fold(self.rust_type(), |text, path| text.replace(path, ""))
     }
 
     /// The runtime codec type that stores this value.
     pub fn codec(&self) -> String {
         match self {
-            ValueType::String => "dynamate::codec::Str".into(),
-            ValueType::Bytes => "dynamate::codec::Bytes".into(),
-            ValueType::Bool => "dynamate::codec::Bool".into(),
-            ValueType::DateTime => "dynamate::codec::DateTime".into(),
-            ValueType::Ttl => "dynamate::codec::Ttl".into(),
+            ValueType::String => "::dynamate::codec::Str".into(),
+            ValueType::Bytes => "::dynamate::codec::Bytes".into(),
+            ValueType::Bool => "::dynamate::codec::Bool".into(),
+            ValueType::DateTime => "::dynamate::codec::DateTime".into(),
+            ValueType::Ttl => "::dynamate::codec::Ttl".into(),
             ValueType::Int(_) | ValueType::Float(_) | ValueType::Decimal | ValueType::Version => {
-                format!("dynamate::codec::Num<{}>", self.rust_type())
+                format!("::dynamate::codec::Num<{}>", self.rust_type())
             }
-            ValueType::Json(_) => format!("dynamate::codec::Json<{}>", self.rust_type()),
-            ValueType::List(element) => format!("dynamate::codec::List<{}>", element.codec()),
-            ValueType::Map(element) => format!("dynamate::codec::Map<{}>", element.codec()),
-            ValueType::StringSet => "dynamate::codec::StringSet".into(),
+            ValueType::Json(_) => format!("::dynamate::codec::Json<{}>", self.rust_type()),
+            ValueType::List(element) => format!("::dynamate::codec::List<{}>", element.codec()),
+            ValueType::Map(element) => format!("::dynamate::codec::Map<{}>", element.codec()),
+            ValueType::StringSet => "::dynamate::codec::StringSet".into(),
             ValueType::NumberSet(number) => {
-                format!("dynamate::codec::NumberSet<{}>", number.rust_type())
+                format!("::dynamate::codec::NumberSet<{}>", number.rust_type())
             }
-            ValueType::BinarySet => "dynamate::codec::BinarySet".into(),
+            ValueType::BinarySet => "::dynamate::codec::BinarySet".into(),
         }
     }
 
@@ -269,11 +290,11 @@ impl ValueType {
 
 impl Element {
     fn rust_type(&self) -> String {
-        wrap_optional(self.optional, self.ty.rust_type(), "Option")
+        wrap_optional(self.optional, self.ty.rust_type(), OPTION)
     }
 
     fn codec(&self) -> String {
-        wrap_optional(self.optional, self.ty.codec(), "dynamate::codec::Opt")
+        wrap_optional(self.optional, self.ty.codec(), "::dynamate::codec::Opt")
     }
 }
 

@@ -12,6 +12,7 @@ use crate::model::{
     Billing, EncryptMode, Field, Index, IndexKind, Offload, Projection, Role, Schema, Table,
     Tracker, Transform,
 };
+use crate::names::{self, IdentError};
 use crate::schema::{
     AttrDef, BillingDef, Defaults, IndexDef, OffloadDef, OrShorthand, ProjectionDef, S3Def,
     SString, SchemaFile, TableDef, TrackerDef,
@@ -24,20 +25,13 @@ const MAX_GLOBAL_INDEXES: usize = 20;
 const MAX_LOCAL_INDEXES: usize = 5;
 const DEFAULT_REGION: &str = "us-east-1";
 const DEFAULT_S3_PREFIX: &str = "dynamate";
+/// Deepest nesting of a json default; deeper ones are refused rather than generated as
+/// expressions that compilers and parsers may refuse.
+const MAX_DEFAULT_DEPTH: usize = 32;
 
-/// Rust keywords that cannot even be raw identifiers.
-const NON_RAW_KEYWORDS: [&str; 5] = ["self", "Self", "super", "crate", "_"];
-
-/// Rust keywords (2024 edition, strict and reserved).
-const KEYWORDS: [&str; 51] = [
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
-    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
-];
-
-/// Type names generated code uses unqualified; a model with one of these names would shadow them.
+/// Prelude names a model must not take: the generated items land in the user's module, where
+/// a model named `Result` would shadow the prelude's for the user's own code. (Generated code
+/// itself uses absolute paths and does not care.)
 const RESERVED_TYPE_NAMES: [&str; 12] = [
     "Option", "Some", "None", "Result", "Ok", "Err", "String", "Vec", "Box", "Self", "Default",
     "From",
@@ -91,9 +85,17 @@ fn parse(file: &Arc<SourceFile>) -> Result<SchemaFile, Diagnostic> {
 /// Names that must be unique across all files: Rust type names and DynamoDB table names.
 #[derive(Default)]
 struct NameRegistry {
-    rust_types: HashMap<String, String>,
+    /// Generated type names (by [`names::ident_key`]) and what generated them.
+    rust_types: HashMap<String, TypeOrigin>,
     model_tables: HashMap<String, String>,
     tracker_tables: HashMap<String, String>,
+}
+
+/// What generated a Rust type name: the file, the span of the definition and a description.
+struct TypeOrigin {
+    file: String,
+    span: Range<usize>,
+    what: String,
 }
 
 fn span_of<T>(value: &Spanned<T>) -> Range<usize> {
@@ -238,8 +240,14 @@ impl<'r> FileValidator<'r> {
     fn validate(&mut self, parsed: &SchemaFile, schema: &mut Schema, names: &mut NameRegistry) {
         for (name, def) in &parsed.table {
             if let Some(table) = self.table(name, def) {
-                self.register_type(names, name, &table.name);
-                self.register_type(names, name, &table.key_name);
+                let bare = names::bare(&table.name);
+                self.register_type(names, name, &table.name, format!("table `{bare}`"));
+                self.register_type(
+                    names,
+                    name,
+                    &table.key_name,
+                    format!("the key struct of table `{bare}`"),
+                );
                 self.register_table(
                     names,
                     &def.get_ref().table_name,
@@ -252,8 +260,14 @@ impl<'r> FileValidator<'r> {
         }
         for (name, def) in &parsed.tracker {
             if let Some(tracker) = self.tracker(name, def) {
-                self.register_type(names, name, &tracker.name);
-                self.register_type(names, name, &tracker.status_name);
+                let bare = names::bare(&tracker.name);
+                self.register_type(names, name, &tracker.name, format!("tracker `{bare}`"));
+                self.register_type(
+                    names,
+                    name,
+                    &tracker.status_name,
+                    format!("the status enum of tracker `{bare}`"),
+                );
                 self.register_table(
                     names,
                     &def.get_ref().table_name,
@@ -266,15 +280,35 @@ impl<'r> FileValidator<'r> {
         }
     }
 
-    fn register_type(&mut self, names: &mut NameRegistry, at: &SString, rust: &str) {
-        let here = self.reporter.file().name.clone();
-        if let Some(first) = names.rust_types.insert(rust.to_string(), here) {
-            self.reporter
-                .error(span_of(at), format!("the Rust type `{rust}` is generated twice"), "duplicate type name")
-                .help(format!(
-                    "`{rust}` is already defined in {first}; every table and tracker needs its own name \
-                     (generated names: `Name`, `NameKey`, `NameStatus`)"
-                ));
+    /// Records a generated type name; two definitions generating one name is an error naming both.
+    fn register_type(&mut self, names: &mut NameRegistry, at: &SString, rust: &str, what: String) {
+        let here = TypeOrigin {
+            file: self.reporter.file().name.clone(),
+            span: span_of(at),
+            what,
+        };
+        let Some(first) = names.rust_types.get(&names::ident_key(rust)) else {
+            names.rust_types.insert(names::ident_key(rust), here);
+            return;
+        };
+        let rust = names::bare(rust);
+        let same_file = first.file == here.file;
+        let diagnostic = self
+            .reporter
+            .error(
+                here.span,
+                format!(
+                    "the Rust type `{rust}` is generated twice: for {} and for {} ({})",
+                    first.what, here.what, first.file
+                ),
+                format!("{} is `{rust}`", here.what),
+            )
+            .help(
+                "every table and tracker needs its own name, and generated names (`Name`, `NameKey`, \
+                 `NameStatus`) must not repeat one: rename one of them",
+            );
+        if same_file {
+            diagnostic.related(first.span.clone(), format!("{} is `{rust}`", first.what));
         }
     }
 
@@ -323,7 +357,7 @@ impl<'r> FileValidator<'r> {
 
     fn type_name(&mut self, name: &SString, what: &str) -> Option<String> {
         let text = name.get_ref();
-        if !is_identifier(text) || KEYWORDS.contains(&text.as_str()) {
+        let Ok(ident) = names::rust_ident(text) else {
             self.reporter
                 .error(
                     span_of(name),
@@ -335,7 +369,7 @@ impl<'r> FileValidator<'r> {
                     suggest_type_name(text)
                 ));
             return None;
-        }
+        };
         if RESERVED_TYPE_NAMES.contains(&text.as_str()) {
             self.reporter
                 .error(
@@ -344,17 +378,21 @@ impl<'r> FileValidator<'r> {
                     "would shadow a standard type",
                 )
                 .help(format!(
-                    "generated code uses `{text}` itself; rename the {what}, e.g. `{text}Item`"
+                    "a {what} named `{text}` would hide the prelude's `{text}` in the module that \
+                     includes the models; rename the {what}, e.g. `{text}Item`"
                 ));
             return None;
         }
-        Some(text.clone())
+        Some(ident)
     }
 
     fn table_name(&mut self, explicit: Option<&SString>, fallback: &SString) -> Option<String> {
         let (name, span) = match explicit {
             Some(name) => (name.get_ref().clone(), span_of(name)),
-            None => (fallback.get_ref().to_snake_case(), span_of(fallback)),
+            None => (
+                names::bare(fallback.get_ref()).to_snake_case(),
+                span_of(fallback),
+            ),
         };
         let valid_chars = name
             .bytes()
@@ -398,7 +436,7 @@ impl<'r> FileValidator<'r> {
         }
         let type_name = type_name?;
         Some(Table {
-            key_name: format!("{type_name}Key"),
+            key_name: format!("{}Key", names::bare(&type_name)),
             name: type_name,
             table_name: table_name?,
             doc: table_def.doc.as_ref().map(|d| d.get_ref().clone()),
@@ -424,26 +462,39 @@ impl<'r> FileValidator<'r> {
     ) -> Option<Vec<Field>> {
         let table = def.get_ref();
         let mut fields = Vec::new();
-        let mut rust_names: HashMap<String, Range<usize>> = HashMap::new();
-        let mut const_names: HashMap<String, Range<usize>> = HashMap::new();
+        // Generated names (by `names::ident_key`) and the attribute that generated each.
+        let mut rust_names: HashMap<String, (Range<usize>, String)> = HashMap::new();
+        let mut const_names: HashMap<String, (Range<usize>, String)> = HashMap::new();
         for (attr_name, attr_def) in &table.attributes {
             let Some(field) = self.field(attr_name, attr_def, scope) else {
                 continue;
             };
-            for (registry, generated) in [
-                (&mut rust_names, &field.rust),
-                (&mut const_names, &field.konst),
+            for (registry, generated, what) in [
+                (&mut rust_names, &field.rust, "field"),
+                (&mut const_names, &field.konst, "constant"),
             ] {
-                if let Some(first) = registry.insert(generated.clone(), span_of(attr_name)) {
-                    self.reporter
-                        .error(
-                            span_of(attr_name),
-                            format!("two attributes map to the Rust name `{generated}`"),
-                            "clashes",
-                        )
-                        .related(first, "first mapped here")
-                        .help("give one of them a different `rust_name`");
-                }
+                let here = (span_of(attr_name), field.attr.clone());
+                let Some((first_span, first_attr)) =
+                    registry.get(&names::ident_key(generated)).cloned()
+                else {
+                    registry.insert(names::ident_key(generated), here);
+                    continue;
+                };
+                let shown = match what {
+                    "field" => format!("`{}`", names::bare(generated)),
+                    _ => format!("`{}::{generated}`", names::bare(type_name.get_ref())),
+                };
+                self.reporter
+                    .error(
+                        span_of(attr_name),
+                        format!(
+                            "attributes `{first_attr}` and `{}` both map to the Rust {what} {shown}",
+                            field.attr
+                        ),
+                        format!("{what} {shown}"),
+                    )
+                    .related(first_span, format!("also {what} {shown}"))
+                    .help("give one of them a different `rust_name`");
             }
             fields.push(field);
         }
@@ -623,41 +674,57 @@ impl<'r> FileValidator<'r> {
     ) -> Option<(String, String)> {
         let (candidate, span) = match rust_name {
             Some(explicit) => (explicit.get_ref().clone(), span_of(explicit)),
-            None => (name.get_ref().to_snake_case(), span_of(name)),
+            None => (default_field_name(name.get_ref()), span_of(name)),
         };
         let suggestion = suggest_field_name(name.get_ref());
-        if NON_RAW_KEYWORDS.contains(&candidate.as_str()) {
+        let rust = match names::rust_ident(&candidate) {
+            Ok(rust) if !names::bare(&rust).starts_with("__") => rust,
+            Err(IdentError::ReservedKeyword) => {
+                self.reporter
+                    .error(
+                        span,
+                        format!(
+                            "`{candidate}` is a Rust keyword that cannot be a field name, not even as `r#{candidate}`"
+                        ),
+                        "reserved",
+                    )
+                    .help(format!(
+                        "keep the attribute name and add `rust_name = \"{suggestion}\"`"
+                    ));
+                return None;
+            }
+            _ => {
+                self.reporter
+                    .error(
+                        span,
+                        format!(
+                            "attribute `{}` has no valid Rust field name",
+                            name.get_ref()
+                        ),
+                        "cannot be mapped to a Rust identifier",
+                    )
+                    .help(format!(
+                        "add `rust_name = \"{suggestion}\"` to name the field in Rust"
+                    ));
+                return None;
+            }
+        };
+        // SHOUTY_SNAKE_CASE drops leading underscores, so `_1` would become `1`.
+        let shouty = names::bare(&rust).to_shouty_snake_case();
+        let konst = [shouty.clone(), format!("ATTR_{shouty}")]
+            .into_iter()
+            .find(|k| names::rust_ident(k).as_ref() == Ok(k));
+        let Some(konst) = konst else {
             self.reporter
                 .error(
                     span,
-                    format!("`{candidate}` is a reserved Rust keyword and cannot be a field name"),
-                    "reserved",
+                    format!("the field `{rust}` has no valid constant name (`{shouty}`)"),
+                    "no constant name",
                 )
                 .help(format!(
-                    "keep the attribute name and add `rust_name = \"{suggestion}\"`"
+                    "add `rust_name = \"{suggestion}\"` to name the field and its constant"
                 ));
             return None;
-        }
-        if !is_identifier(&candidate) || candidate.starts_with("__") {
-            self.reporter
-                .error(
-                    span,
-                    format!(
-                        "attribute `{}` has no valid Rust field name",
-                        name.get_ref()
-                    ),
-                    "cannot be mapped to a Rust identifier",
-                )
-                .help(format!(
-                    "add `rust_name = \"{suggestion}\"` to name the field in Rust"
-                ));
-            return None;
-        }
-        let konst = candidate.to_shouty_snake_case();
-        let rust = if KEYWORDS.contains(&candidate.as_str()) {
-            format!("r#{candidate}")
-        } else {
-            candidate
         };
         Some((rust, konst))
     }
@@ -777,7 +844,15 @@ impl<'r> FileValidator<'r> {
 
     fn rust_type_path(&mut self, path: &SString) -> Option<String> {
         match syn::parse_str::<syn::Type>(path.get_ref()) {
-            Ok(_) => Some(path.get_ref().clone()),
+            Ok(ty) => match names::field_type_problem(&ty) {
+                None => Some(path.get_ref().clone()),
+                Some(problem) => {
+                    self.reporter
+                        .error(span_of(path), format!("`{}` cannot be the type of a model's field: {problem}", path.get_ref()), "unusable Rust type")
+                        .help("name an owned type such as `crate::orders::OrderItems` or `Vec<String>`; it must implement serde's Serialize and Deserialize, Debug, Clone and PartialEq");
+                    None
+                }
+            },
             Err(error) => {
                 self.reporter
                     .error(span_of(path), format!("`{}` is not a Rust type: {error}", path.get_ref()), "invalid Rust type")
@@ -902,37 +977,55 @@ impl<'r> FileValidator<'r> {
                 .help("an attribute with a default is never missing: remove `optional = true` or the `default`");
             return None;
         }
+        let depth = toml_depth(default.get_ref());
+        if ty == &ValueType::Json(None) && depth > MAX_DEFAULT_DEPTH {
+            self.reporter
+                .error(
+                    span_of(default),
+                    format!("this json default nests {depth} levels deep; at most {MAX_DEFAULT_DEPTH} are allowed"),
+                    "nested too deep",
+                )
+                .help("flatten the default, or leave it out and fill the value in code");
+            return None;
+        }
+        const EMPTY: &str = "::core::default::Default::default()";
         let expr = match (ty, default.get_ref()) {
-            (ValueType::String, toml::Value::String(s)) => Some(format!("{s:?}.to_string()")),
+            (ValueType::String, toml::Value::String(s)) => {
+                Some(format!("::std::string::String::from({s:?})"))
+            }
             (ValueType::Bool, toml::Value::Boolean(b)) => Some(b.to_string()),
             (ValueType::Int(rust), toml::Value::Integer(i)) => {
                 integer_fits(rust, *i).then(|| format!("{i}_{rust}"))
+            }
+            // The literal is the shortest text that reads back as exactly the stored value.
+            (ValueType::Float("f32"), toml::Value::Float(f)) => {
+                let narrowed = *f as f32;
+                narrowed.is_finite().then(|| format!("{narrowed:?}_f32"))
             }
             (ValueType::Float(rust), toml::Value::Float(f)) if f.is_finite() => {
                 Some(format!("{f:?}_{rust}"))
             }
             (ValueType::Float(rust), toml::Value::Integer(i)) => Some(format!("{i}.0_{rust}")),
             (ValueType::Decimal, toml::Value::Integer(i)) => {
-                Some(format!("dynamate::Decimal::from({i}_i64)"))
+                Some(format!("::dynamate::Decimal::from({i}_i64)"))
             }
-            (ValueType::Json(None), value) => {
-                let json = serde_json::to_string(value).ok()?;
-                Some(format!("dynamate::__private::serde_json::json!({json})"))
-            }
+            (ValueType::Json(None), value) => serde_json::to_value(value)
+                .ok()
+                .map(|json| crate::render::json_expr(&json)),
             (set, toml::Value::Array(items)) if set.has_empty_value() && items.is_empty() => {
-                Some("Default::default()".to_string())
+                Some(EMPTY.to_string())
             }
             (ValueType::List(_) | ValueType::Map(_), toml::Value::Array(items))
                 if items.is_empty() =>
             {
-                Some("Default::default()".to_string())
+                Some(EMPTY.to_string())
             }
             _ => None,
         };
         if expr.is_none() {
             self.reporter
-                .error(span_of(default), format!("this default does not fit type `{}`", ty.rust_type()), "wrong default")
-                .help("defaults are literals of the attribute's type (strings, booleans, in-range integers, finite floats, integer decimals, any TOML value for untyped json, `[]` for lists and sets)");
+                .error(span_of(default), format!("this default does not fit type `{}`", ty.readable_rust_type()), "wrong default")
+                .help("defaults are literals of the attribute's type (strings, booleans, integers within the type's range, floats within the type's finite range, integer decimals, any TOML value for untyped json, `[]` for lists and sets)");
         }
         expr
     }
@@ -941,10 +1034,11 @@ impl<'r> FileValidator<'r> {
         let table = def.get_ref();
         let mut indexes = Vec::new();
         let mut ok = true;
+        let mut handles: HashMap<String, (Range<usize>, String)> = HashMap::new();
         for (name, index) in &table.indexes {
             match self.index(name, index, table, fields) {
                 Some(index) => {
-                    ok &= self.check_index_constant(name, &index, fields);
+                    ok &= self.check_index_constant(name, &index, fields, &mut handles);
                     indexes.push(index);
                 }
                 None => ok = false,
@@ -977,8 +1071,29 @@ impl<'r> FileValidator<'r> {
         ok.then_some(indexes)
     }
 
-    /// The index's handle constant must not clash with an attribute constant.
-    fn check_index_constant(&mut self, name: &SString, index: &Index, fields: &[Field]) -> bool {
+    /// The index's handle constant must not clash with an attribute constant or another index's.
+    fn check_index_constant(
+        &mut self,
+        name: &SString,
+        index: &Index,
+        fields: &[Field],
+        handles: &mut HashMap<String, (Range<usize>, String)>,
+    ) -> bool {
+        if let Some((first_span, first)) = handles.get(&index.konst).cloned() {
+            self.reporter
+                .error(
+                    span_of(name),
+                    format!(
+                        "indexes `{first}` and `{}` both map to the constant `{}`",
+                        index.name, index.konst
+                    ),
+                    format!("constant `{}`", index.konst),
+                )
+                .related(first_span, format!("also constant `{}`", index.konst))
+                .help("rename one of the indexes");
+            return false;
+        }
+        handles.insert(index.konst.clone(), (span_of(name), index.name.clone()));
         let Some(field) = fields.iter().find(|f| f.konst == index.konst) else {
             return true;
         };
@@ -1204,9 +1319,9 @@ impl<'r> FileValidator<'r> {
         let custom_statuses = self.custom_statuses(&tracker.statuses);
         let use_case = self.use_case(tracker.use_case.as_ref());
         let data_type = match &tracker.data {
-            None => Some("dynamate::__private::serde_json::Value".to_string()),
+            None => Some("::dynamate::__private::serde_json::Value".to_string()),
             Some(data) if data.get_ref() == "json" => {
-                Some("dynamate::__private::serde_json::Value".to_string())
+                Some("::dynamate::__private::serde_json::Value".to_string())
             }
             Some(data) => self.rust_type_path(data),
         };
@@ -1216,8 +1331,8 @@ impl<'r> FileValidator<'r> {
         };
         let type_name = type_name?;
         Some(Tracker {
-            status_name: format!("{type_name}Status"),
-            use_case: use_case?.unwrap_or_else(|| type_name.to_snake_case()),
+            status_name: format!("{}Status", names::bare(&type_name)),
+            use_case: use_case?.unwrap_or_else(|| names::bare(&type_name).to_snake_case()),
             name: type_name,
             table_name: table_name?,
             doc: tracker.doc.as_ref().map(|d| d.get_ref().clone()),
@@ -1252,7 +1367,7 @@ impl<'r> FileValidator<'r> {
     fn custom_statuses(&mut self, statuses: &[SString]) -> Option<Vec<(String, String)>> {
         const BUILT_IN: [&str; 5] = ["pending", "in_progress", "failed", "succeeded", "ignored"];
         let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
-        let mut result = Vec::new();
+        let mut result: Vec<(String, String)> = Vec::new();
         for status in statuses {
             let text = status.get_ref();
             let valid = is_identifier(text) && text.to_snake_case() == *text;
@@ -1272,7 +1387,46 @@ impl<'r> FileValidator<'r> {
                     .related(first, "first listed here");
                 return None;
             }
-            result.push((text.to_upper_camel_case(), text.clone()));
+            let camel = text.to_upper_camel_case();
+            let Ok(variant) = names::rust_ident(&camel) else {
+                self.reporter
+                    .error(
+                        span_of(status),
+                        format!("status `{text}` would be the enum variant `{camel}`, which Rust reserves"),
+                        "not a variant name",
+                    )
+                    .help("choose another status name");
+                return None;
+            };
+            let built_in = BUILT_IN
+                .iter()
+                .find(|b| names::same_ident(&b.to_upper_camel_case(), &variant));
+            if let Some(built_in) = built_in {
+                self.reporter
+                    .error(
+                        span_of(status),
+                        format!("status `{text}` and the built-in status `{built_in}` both become the enum variant `{camel}`"),
+                        format!("variant `{camel}`"),
+                    )
+                    .help("choose another status name");
+                return None;
+            }
+            let twin = result
+                .iter()
+                .position(|(other, _)| names::same_ident(other, &variant));
+            if let Some(position) = twin {
+                let (other, other_span) = (&result[position].1, &statuses[position]);
+                self.reporter
+                    .error(
+                        span_of(status),
+                        format!("statuses `{other}` and `{text}` both become the enum variant `{camel}`"),
+                        format!("variant `{camel}`"),
+                    )
+                    .related(span_of(other_span), format!("also variant `{camel}`"))
+                    .help("statuses must differ in more than underscores and case: rename one of them");
+                return None;
+            }
+            result.push((variant, text.clone()));
         }
         Some(result)
     }
@@ -1325,6 +1479,15 @@ fn is_identifier(text: &str) -> bool {
         && text != "_"
 }
 
+/// How deeply arrays and tables nest in `value` (a scalar is depth 0).
+fn toml_depth(value: &toml::Value) -> usize {
+    match value {
+        toml::Value::Array(items) => 1 + items.iter().map(toml_depth).max().unwrap_or(0),
+        toml::Value::Table(table) => 1 + table.values().map(toml_depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 fn integer_fits(rust: &str, value: i64) -> bool {
     let range = match rust {
         "i8" => i64::from(i8::MIN)..=i64::from(i8::MAX),
@@ -1339,6 +1502,17 @@ fn integer_fits(rust: &str, value: i64) -> bool {
     range.contains(&value)
 }
 
+/// The field name of an attribute without `rust_name`: the attribute name itself when it is
+/// already a lowercase identifier (so `_0` keeps its underscore), otherwise its snake_case.
+fn default_field_name(attr: &str) -> String {
+    let lowercase_ident = names::rust_ident(attr).is_ok() && attr.to_lowercase() == attr;
+    if lowercase_ident {
+        attr.to_string()
+    } else {
+        attr.to_snake_case()
+    }
+}
+
 fn suggest_field_name(attr: &str) -> String {
     let cleaned: String = attr
         .chars()
@@ -1346,7 +1520,9 @@ fn suggest_field_name(attr: &str) -> String {
         .collect();
     let snake = cleaned.to_snake_case();
     match snake.chars().next() {
-        Some(c) if c.is_ascii_alphabetic() && !KEYWORDS.contains(&snake.as_str()) => snake,
+        Some(c) if c.is_ascii_alphabetic() && names::rust_ident(&snake).as_ref() == Ok(&snake) => {
+            snake
+        }
         _ => format!("attr_{}", snake.trim_start_matches('_')),
     }
 }
