@@ -1,0 +1,162 @@
+//! The tracker through the fault proxy (moto): `delete_all` under persistent unprocessed items
+//! stops after the client's retry cap and names the tasks left, and transitions under
+//! throttling and 5xx answers.
+
+mod faults_common;
+
+use std::time::Duration;
+
+use dynamate::tracker::{RunError, Tracker, TrackerError};
+use dynamate::{Client, RetryPolicy};
+use dynamate_tests::support::{Server, builder};
+use dynamate_tests::{Ingest, IngestStatus};
+use faults_common::{Proxy, within};
+use serde_json::json;
+
+/// A client through the proxy with `attempts` SDK attempts per request, `batch_attempts` in its
+/// retry policy and its own `tasks` table; returns the table name the proxy rules match on.
+async fn setup(attempts: u32, batch_attempts: u32) -> (Client, Proxy, String) {
+    let proxy = Proxy::of(Server::Moto);
+    let client = builder(Server::Moto)
+        .endpoint_url(proxy.endpoint())
+        .max_attempts(attempts)
+        .retry_policy(RetryPolicy {
+            max_attempts: batch_attempts,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+        })
+        .build()
+        .await;
+    Ingest::create_table(&client).await.unwrap();
+    let table = client.resolve_table_name(Ingest::CONFIG.table_name);
+    (client, proxy, table)
+}
+
+#[tokio::test]
+async fn delete_all_stops_at_the_retry_cap_and_names_the_tasks_left() {
+    let (client, proxy, table) = setup(1, 4).await;
+    let ids = ["t-1", "t-2", "t-3"];
+    for id in ids {
+        Ingest::create(&client, id, json!(null)).await.unwrap();
+    }
+    let rule = proxy.dynamodb(
+        "BatchWriteItem",
+        &table,
+        json!({"kind": "unprocessed", "keep": 0}),
+        -1,
+    );
+    let outcome = within(Ingest::delete_all(&client)).await;
+    match outcome {
+        Err(TrackerError::NotDeleted {
+            mut task_ids,
+            deleted,
+            attempts,
+            ..
+        }) => {
+            task_ids.sort();
+            assert_eq!(task_ids, ids);
+            assert_eq!((deleted, attempts), (0, 4));
+        }
+        other => panic!("expected NotDeleted, got {other:?}"),
+    }
+    assert_eq!(rule.hits().0, 4, "one request per attempt");
+    rule.remove();
+    for id in ids {
+        assert!(Ingest::get(&client, id).await.unwrap().is_some(), "{id}");
+    }
+    let deleted = within(Ingest::delete_all(&client)).await.unwrap();
+    assert_eq!(deleted, 3);
+}
+
+#[tokio::test]
+async fn delete_all_retries_throttled_and_unprocessed_deletes() {
+    let (client, proxy, table) = setup(1, 8).await;
+    for i in 0..30 {
+        Ingest::create(&client, &format!("d-{i:02}"), json!(null))
+            .await
+            .unwrap();
+    }
+    let mut rules = proxy.transient_faults("BatchWriteItem", &table);
+    rules.push(proxy.dynamodb(
+        "BatchWriteItem",
+        &table,
+        json!({"kind": "unprocessed", "keep": 3}),
+        1,
+    ));
+    let deleted = within(Ingest::delete_all(&client)).await.unwrap();
+    assert_eq!(deleted, 30);
+    for rule in rules {
+        assert_eq!(rule.hits().0, 1);
+    }
+    assert_eq!(
+        Ingest::count(&client, IngestStatus::Pending).await.unwrap(),
+        0
+    );
+}
+
+/// A throttled lease-taking update is retried by the SDK when the client allows two attempts;
+/// with one attempt the run does not start and the task is untouched.
+#[tokio::test]
+async fn a_throttled_start_is_retried_by_the_sdk_or_refused_untouched() {
+    let (client, proxy, table) = setup(1, 8).await;
+    Ingest::create(&client, "s-1", json!(null)).await.unwrap();
+    let rule = proxy.dynamodb("UpdateItem", &table, json!({"kind": "throttle"}), 1);
+    let outcome = Ingest::run(&client, "s-1", |_ctx| async { Ok::<_, std::io::Error>(1) }).await;
+    assert!(
+        matches!(outcome, Err(RunError::Start(TrackerError::Request { .. }))),
+        "{outcome:?}"
+    );
+    assert_eq!(rule.hits().0, 1);
+    let task = Ingest::get(&client, "s-1").await.unwrap().unwrap();
+    assert_eq!((task.status, task.epoch), (IngestStatus::Pending, 0));
+
+    let (client, proxy, table) = setup(2, 8).await;
+    Ingest::create(&client, "s-2", json!(null)).await.unwrap();
+    let rule = proxy.dynamodb("UpdateItem", &table, json!({"kind": "throttle"}), 1);
+    let output = within(Ingest::run(&client, "s-2", |ctx| async move {
+        Ok::<_, std::io::Error>(ctx.epoch())
+    }))
+    .await
+    .unwrap();
+    assert_eq!(output, 1);
+    assert_eq!(rule.hits().0, 1);
+    let task = Ingest::get(&client, "s-2").await.unwrap().unwrap();
+    assert_eq!(task.status, IngestStatus::Succeeded);
+}
+
+/// A finishing update answered with a 5xx that never reached the table: with two attempts the
+/// SDK sends it again and the success is recorded once; with one the outcome is a `Record`
+/// error and the task stays leased at its epoch (reclaimable when the lease expires).
+#[tokio::test]
+async fn a_5xx_on_the_finishing_update() {
+    for (attempts, status) in [(2, 503), (1, 500)] {
+        let (client, proxy, table) = setup(attempts, 8).await;
+        let id = format!("f-{attempts}");
+        Ingest::create(&client, &id, json!(null)).await.unwrap();
+        // Armed inside the work, so the lease-taking update goes through untouched.
+        let rule_slot = std::sync::Mutex::new(None);
+        let outcome = within(Ingest::run(&client, &id, |ctx| {
+            *rule_slot.lock().unwrap() = Some(proxy.dynamodb(
+                "UpdateItem",
+                &table,
+                json!({"kind": "status", "status": status}),
+                1,
+            ));
+            async move { Ok::<_, std::io::Error>(ctx.epoch()) }
+        }))
+        .await;
+        let rule = rule_slot.into_inner().unwrap().expect("the work ran");
+        assert_eq!(rule.hits().0, 1);
+        let task = Ingest::get(&client, &id).await.unwrap().unwrap();
+        if attempts == 2 {
+            assert_eq!(outcome.unwrap(), 1);
+            assert_eq!(task.status, IngestStatus::Succeeded);
+        } else {
+            assert!(
+                matches!(outcome, Err(RunError::Record { .. })),
+                "{outcome:?}"
+            );
+            assert_eq!((task.status, task.epoch), (IngestStatus::InProgress, 1));
+        }
+    }
+}
