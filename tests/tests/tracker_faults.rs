@@ -1,6 +1,6 @@
-//! The tracker through the fault proxy (moto): `delete_all` under persistent unprocessed items
-//! stops after the client's retry cap and names the tasks left, and transitions under
-//! throttling and 5xx answers.
+//! The tracker through the fault proxy: `delete_all` under persistent unprocessed items stops
+//! after the client's retry cap and names the tasks left (moto and dynalite), and transitions
+//! under throttling and 5xx answers (moto).
 
 mod faults_common;
 
@@ -8,16 +8,17 @@ use std::time::Duration;
 
 use dynamate::tracker::{RunError, Tracker, TrackerError};
 use dynamate::{Client, RetryPolicy};
+use dynamate_tests::on_both_servers;
 use dynamate_tests::support::{Server, builder};
 use dynamate_tests::{Ingest, IngestStatus};
 use faults_common::{Proxy, within};
 use serde_json::json;
 
-/// A client through the proxy with `attempts` SDK attempts per request, `batch_attempts` in its
+/// A client through the proxy in front of `server` with `attempts` SDK attempts per request, `batch_attempts` in its
 /// retry policy and its own `tasks` table; returns the table name the proxy rules match on.
-async fn setup(attempts: u32, batch_attempts: u32) -> (Client, Proxy, String) {
-    let proxy = Proxy::of(Server::Moto);
-    let client = builder(Server::Moto)
+async fn setup(server: Server, attempts: u32, batch_attempts: u32) -> (Client, Proxy, String) {
+    let proxy = Proxy::of(server);
+    let client = builder(server)
         .endpoint_url(proxy.endpoint())
         .max_attempts(attempts)
         .retry_policy(RetryPolicy {
@@ -32,9 +33,8 @@ async fn setup(attempts: u32, batch_attempts: u32) -> (Client, Proxy, String) {
     (client, proxy, table)
 }
 
-#[tokio::test]
-async fn delete_all_stops_at_the_retry_cap_and_names_the_tasks_left() {
-    let (client, proxy, table) = setup(1, 4).await;
+async fn delete_all_stops_at_the_retry_cap_and_names_the_tasks_left(server: Server) {
+    let (client, proxy, table) = setup(server, 1, 4).await;
     let ids = ["t-1", "t-2", "t-3"];
     for id in ids {
         Ingest::create(&client, id, json!(null)).await.unwrap();
@@ -68,9 +68,8 @@ async fn delete_all_stops_at_the_retry_cap_and_names_the_tasks_left() {
     assert_eq!(deleted, 3);
 }
 
-#[tokio::test]
-async fn delete_all_retries_throttled_and_unprocessed_deletes() {
-    let (client, proxy, table) = setup(1, 8).await;
+async fn delete_all_retries_throttled_and_unprocessed_deletes(server: Server) {
+    let (client, proxy, table) = setup(server, 1, 8).await;
     for i in 0..30 {
         Ingest::create(&client, &format!("d-{i:02}"), json!(null))
             .await
@@ -94,11 +93,19 @@ async fn delete_all_retries_throttled_and_unprocessed_deletes() {
     );
 }
 
+on_both_servers!(
+    delete_all_stops_at_the_retry_cap_and_names_the_tasks_left,
+    delete_all_retries_throttled_and_unprocessed_deletes,
+);
+
+/// Transitions on moto only (dynalite lacks `ReturnValuesOnConditionCheckFailure`, which
+/// the tracker's conditional updates use).
+///
 /// A throttled lease-taking update is retried by the SDK when the client allows two attempts;
 /// with one attempt the run does not start and the task is untouched.
 #[tokio::test]
 async fn a_throttled_start_is_retried_by_the_sdk_or_refused_untouched() {
-    let (client, proxy, table) = setup(1, 8).await;
+    let (client, proxy, table) = setup(Server::Moto, 1, 8).await;
     Ingest::create(&client, "s-1", json!(null)).await.unwrap();
     let rule = proxy.dynamodb("UpdateItem", &table, json!({"kind": "throttle"}), 1);
     let outcome = Ingest::run(&client, "s-1", |_ctx| async { Ok::<_, std::io::Error>(1) }).await;
@@ -110,7 +117,7 @@ async fn a_throttled_start_is_retried_by_the_sdk_or_refused_untouched() {
     let task = Ingest::get(&client, "s-1").await.unwrap().unwrap();
     assert_eq!((task.status, task.epoch), (IngestStatus::Pending, 0));
 
-    let (client, proxy, table) = setup(2, 8).await;
+    let (client, proxy, table) = setup(Server::Moto, 2, 8).await;
     Ingest::create(&client, "s-2", json!(null)).await.unwrap();
     let rule = proxy.dynamodb("UpdateItem", &table, json!({"kind": "throttle"}), 1);
     let output = within(Ingest::run(&client, "s-2", |ctx| async move {
@@ -130,7 +137,7 @@ async fn a_throttled_start_is_retried_by_the_sdk_or_refused_untouched() {
 #[tokio::test]
 async fn a_5xx_on_the_finishing_update() {
     for (attempts, status) in [(2, 503), (1, 500)] {
-        let (client, proxy, table) = setup(attempts, 8).await;
+        let (client, proxy, table) = setup(Server::Moto, attempts, 8).await;
         let id = format!("f-{attempts}");
         Ingest::create(&client, &id, json!(null)).await.unwrap();
         // Armed inside the work, so the lease-taking update goes through untouched.
