@@ -10,6 +10,7 @@ use aws_config::timeout::TimeoutConfig;
 
 use crate::error::Error;
 use crate::model::{Item, ItemReader, Model};
+use crate::retry::RetryPolicy;
 use crate::transform::Transforms;
 
 /// Entry point of every operation: wraps the AWS SDK's DynamoDB and S3 clients.
@@ -37,6 +38,7 @@ struct Inner {
     table_prefix: String,
     table_suffix: String,
     transforms: Transforms,
+    retry_policy: RetryPolicy,
 }
 
 impl Client {
@@ -69,6 +71,12 @@ impl Client {
     /// The transform context: keyring, decompression limit, bucket overrides.
     pub fn transforms(&self) -> &Transforms {
         &self.inner.transforms
+    }
+
+    /// The policy for what dynamate retries itself (unprocessed batch items, throttled batch
+    /// chunks, the tracker's batch deletes); see [`ClientBuilder::retry_policy`].
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry_policy
     }
 
     /// The DynamoDB table name of model `M` with this client's prefix and suffix.
@@ -112,6 +120,7 @@ pub struct ClientBuilder {
     table_prefix: String,
     table_suffix: String,
     transforms: Transforms,
+    retry_policy: RetryPolicy,
     max_attempts: u32,
     connect_timeout: Duration,
     operation_timeout: Duration,
@@ -125,6 +134,7 @@ impl Default for ClientBuilder {
             table_prefix: String::new(),
             table_suffix: String::new(),
             transforms: Transforms::new(),
+            retry_policy: RetryPolicy::default(),
             // The SDK's own defaults have no read or operation timeout, so a server that
             // accepts and never answers would hang a request forever.
             max_attempts: 3,
@@ -169,6 +179,15 @@ impl ClientBuilder {
     /// Uses `keyring` for encrypted attributes.
     pub fn keyring(mut self, keyring: crate::crypto::Keyring) -> Self {
         self.transforms = self.transforms.with_keyring(keyring);
+        self
+    }
+
+    /// The policy for what dynamate retries itself, on top of the SDK's attempts per request:
+    /// unprocessed batch items and keys, throttled or failed (5xx, dropped) batch chunks and
+    /// the tracker's batch deletes (default [`RetryPolicy::default`]: 8 attempts, backoff from
+    /// 50 ms capped at 5 s). Batch operations can override it per call with `.retry(..)`.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
         self
     }
 
@@ -235,6 +254,7 @@ impl ClientBuilder {
                 table_prefix: self.table_prefix,
                 table_suffix: self.table_suffix,
                 transforms: self.transforms,
+                retry_policy: self.retry_policy,
             }),
         }
     }
