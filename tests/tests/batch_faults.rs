@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use dynamate::batch::BatchWrite;
 use dynamate::{Client, Error, ModelExt, RetryPolicy};
+use dynamate_tests::faults::{Action, FaultProxy};
 use dynamate_tests::fixtures::order;
 use dynamate_tests::on_both_servers;
-use dynamate_tests::support::{Server, builder};
+use dynamate_tests::support::Server;
 use dynamate_tests::{Order, OrderKey};
-use faults_common::{Proxy, within};
+use faults_common::{arm, transient_faults, within};
 use serde_json::json;
 
 /// Quick enough for tests; `max_attempts` says how many batch attempts a test expects.
@@ -27,13 +28,9 @@ fn quick(max_attempts: u32) -> RetryPolicy {
 
 /// A client whose requests go through the proxy in front of `server`, with the `orders` table
 /// created; returns its table name, which the proxy rules match on.
-async fn setup(server: Server, policy: RetryPolicy) -> (Client, Proxy, String) {
-    let proxy = Proxy::of(server);
-    let client = builder(server)
-        .endpoint_url(proxy.endpoint())
-        .retry_policy(policy)
-        .build()
-        .await;
+async fn setup(server: Server, policy: RetryPolicy) -> (Client, FaultProxy, String) {
+    let proxy = FaultProxy::new(server);
+    let client = proxy.builder().retry_policy(policy).build().await;
     let create = client.create_table::<Order>();
     let create = match server {
         Server::Moto => create,
@@ -81,19 +78,21 @@ async fn stored(client: &Client, items: &[Order]) -> Vec<Order> {
 /// Attempts: (25, 25, 10) -> 30 left in (25, 5) -> 15 left -> 5 left -> done: 7 requests.
 async fn batch_write_unprocessed_then_written(server: Server) {
     let (client, proxy, table) = setup(server, quick(8)).await;
-    let rule = proxy.dynamodb(
+    let rule = arm(
+        &proxy,
         "BatchWriteItem",
         &table,
-        json!({"kind": "unprocessed", "keep": 10}),
+        Action::Unprocessed { keep: 10 },
         -1,
-    );
+    )
+    .await;
     let items = orders("w", 60);
     let written = within(client.batch_write(BatchWrite::new().put_all(items.clone())))
         .await
         .unwrap();
     assert!(written.is_complete(), "{written:?}");
-    assert_eq!(rule.hits().0, 7, "requests the batch needed");
-    rule.remove();
+    assert_eq!(rule.hits().await.hits, 7, "requests the batch needed");
+    rule.remove().await;
     assert_eq!(
         stored(&client, &items).await,
         items,
@@ -106,15 +105,17 @@ async fn batch_get_unprocessed_then_read(server: Server) {
     let (client, proxy, table) = setup(server, quick(8)).await;
     let items = orders("g", 60);
     put_all(&client, &items).await;
-    let rule = proxy.dynamodb(
+    let rule = arm(
+        &proxy,
         "BatchGetItem",
         &table,
-        json!({"kind": "unprocessed", "keep": 20}),
+        Action::Unprocessed { keep: 20 },
         -1,
-    );
+    )
+    .await;
     let found = within(stored(&client, &items)).await;
     assert_eq!(found, items);
-    assert_eq!(rule.hits().0, 3);
+    assert_eq!(rule.hits().await.hits, 3);
 }
 
 /// Nothing is ever processed: the batch stops after exactly `max_attempts` requests, the waits
@@ -129,12 +130,14 @@ async fn persistent_unprocessed_stops_at_the_cap(server: Server) {
     let (client, proxy, table) = setup(server, policy).await;
     let old = orders("old", 2);
     put_all(&client, &old).await;
-    let rule = proxy.dynamodb(
+    let rule = arm(
+        &proxy,
         "BatchWriteItem",
         &table,
-        json!({"kind": "unprocessed", "keep": 0}),
+        Action::Unprocessed { keep: 0 },
         -1,
-    );
+    )
+    .await;
     let new = order("new-000", "c", 7);
     let writes = BatchWrite::new()
         .put(new.clone())
@@ -150,17 +153,16 @@ async fn persistent_unprocessed_stops_at_the_cap(server: Server) {
     deletes.sort();
     assert_eq!(deletes, ["old-000", "old-001"]);
     assert!(left.unprocessed_raw.is_empty());
-    let (hits, times) = rule.hits();
-    assert_eq!(hits, 5, "one request per attempt, no more");
-    for (n, pair) in times.windows(2).enumerate() {
+    let hits = rule.hits().await;
+    assert_eq!(hits.hits, 5, "one request per attempt, no more");
+    for (n, gap) in hits.gaps().into_iter().enumerate() {
         let floor = (40.0 * 2f64.powi(n as i32)) / 1000.0;
         assert!(
-            pair[1] - pair[0] >= floor * 0.95,
-            "wait {n} was {:.3} s, below the schedule's {floor} s: {times:?}",
-            pair[1] - pair[0]
+            gap >= floor * 0.95,
+            "wait {n} was {gap:.3} s, below the schedule's {floor} s: {hits:?}"
         );
     }
-    rule.remove();
+    rule.remove().await;
     assert_eq!(
         stored(&client, &old).await,
         old,
@@ -173,20 +175,26 @@ async fn persistent_unprocessed_stops_at_the_cap(server: Server) {
 /// chunks: retried, and everything is written in the end.
 async fn throttled_5xx_and_dropped_batch_writes_are_retried(server: Server) {
     let (client, proxy, table) = setup(server, quick(8)).await;
-    let mut rules = proxy.transient_faults("BatchWriteItem", &table);
-    rules.push(proxy.dynamodb(
-        "BatchWriteItem",
-        &table,
-        json!({"kind": "throttle", "type": "ThrottlingException"}),
-        1,
-    ));
+    let mut rules = transient_faults(&proxy, "BatchWriteItem", &table).await;
+    rules.push(
+        arm(
+            &proxy,
+            "BatchWriteItem",
+            &table,
+            Action::Throttle {
+                error_type: Some("ThrottlingException".into()),
+            },
+            1,
+        )
+        .await,
+    );
     let items = orders("t", 30);
     let written = within(client.batch_write(BatchWrite::new().put_all(items.clone())))
         .await
         .unwrap();
     assert!(written.is_complete(), "{written:?}");
     for rule in rules {
-        assert_eq!(rule.hits().0, 1, "every fault was served");
+        assert_eq!(rule.hits().await.hits, 1, "every fault was served");
     }
     assert_eq!(stored(&client, &items).await, items);
 }
@@ -196,18 +204,18 @@ async fn throttled_and_5xx_batch_gets_are_retried(server: Server) {
     let (client, proxy, table) = setup(server, quick(8)).await;
     let items = orders("r", 30);
     put_all(&client, &items).await;
-    let rules = proxy.transient_faults("BatchGetItem", &table);
+    let rules = transient_faults(&proxy, "BatchGetItem", &table).await;
     let found = within(stored(&client, &items)).await;
     assert_eq!(found, items);
     for rule in rules {
-        assert_eq!(rule.hits().0, 1);
+        assert_eq!(rule.hits().await.hits, 1);
     }
 }
 
 /// Persistent throttling: after the cap the reads come back as typed unprocessed keys.
 async fn persistent_throttling_returns_the_keys(server: Server) {
     let (client, proxy, table) = setup(server, quick(3)).await;
-    let rule = proxy.dynamodb("BatchGetItem", &table, json!({"kind": "throttle"}), -1);
+    let rule = arm(&proxy, "BatchGetItem", &table, Action::throttle(), -1).await;
     let got = within(client.batch_get([key("a"), key("b")]))
         .await
         .unwrap();
@@ -215,7 +223,7 @@ async fn persistent_throttling_returns_the_keys(server: Server) {
     left.sort();
     assert_eq!(left, ["a", "b"]);
     assert!(got.items.is_empty() && got.unprocessed_raw.is_empty());
-    assert_eq!(rule.hits().0, 3);
+    assert_eq!(rule.hits().await.hits, 3);
 }
 
 /// Leftovers the server returns in a form that matches none of the requests sent (a put of
@@ -227,12 +235,17 @@ async fn unmatched_leftovers_are_returned_raw(server: Server) {
         json!({"PutRequest": {"Item": {"order_id": {"S": "ghost"}, "customer_id": {"S": "c"}}}});
     let bad_delete = json!({"DeleteRequest": {"Key": {"order_id": {"N": "1"}}}});
     let body = json!({"UnprocessedItems": {table.clone(): [ghost_put, bad_delete]}});
-    let rule = proxy.dynamodb(
+    let rule = arm(
+        &proxy,
         "BatchWriteItem",
         &table,
-        json!({"kind": "status", "status": 200, "body": body.to_string()}),
+        Action::Status {
+            status: 200,
+            body: Some(body.to_string()),
+        },
         -1,
-    );
+    )
+    .await;
     let written = within(client.batch_write(BatchWrite::new().put(order("sent", "c", 1))))
         .await
         .unwrap();
@@ -247,21 +260,26 @@ async fn unmatched_leftovers_are_returned_raw(server: Server) {
         .as_ref()
         .expect("the delete comes back");
     assert_eq!(delete.key["order_id"].as_n().unwrap(), "1");
-    assert_eq!(rule.hits().0, 3);
-    rule.remove();
+    assert_eq!(rule.hits().await.hits, 3);
+    rule.remove().await;
 
     let body = json!({"UnprocessedKeys": {table.clone(): {"Keys": [{"order_id": {"N": "1"}}]}}});
-    let rule = proxy.dynamodb(
+    let rule = arm(
+        &proxy,
         "BatchGetItem",
         &table,
-        json!({"kind": "status", "status": 200, "body": body.to_string()}),
+        Action::Status {
+            status: 200,
+            body: Some(body.to_string()),
+        },
         -1,
-    );
+    )
+    .await;
     let got = within(client.batch_get([key("sent")])).await.unwrap();
     assert!(got.items.is_empty() && got.unprocessed.is_empty());
     assert_eq!(got.unprocessed_raw.len(), 1, "{got:?}");
     assert_eq!(got.unprocessed_raw[0]["order_id"].as_n().unwrap(), "1");
-    assert_eq!(rule.hits().0, 3);
+    assert_eq!(rule.hits().await.hits, 3);
 }
 
 on_both_servers!(
@@ -281,25 +299,30 @@ on_both_servers!(
 async fn throttled_transactions_fail_typed_and_write_nothing() {
     let (client, proxy, table) = setup(Server::Moto, quick(3)).await;
     let first = order("tx-1", "c", 1);
-    let rule = proxy.dynamodb("TransactWriteItems", &table, json!({"kind": "throttle"}), 1);
+    let rule = arm(&proxy, "TransactWriteItems", &table, Action::throttle(), 1).await;
     let throttled = client.transact_write().put(&first).await;
     assert!(
         matches!(throttled, Err(Error::Throttled { .. })),
         "{throttled:?}"
     );
-    assert_eq!(rule.hits().0, 1);
+    assert_eq!(rule.hits().await.hits, 1);
 
     let body = json!({
         "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
         "message": "Transaction cancelled, please refer cancellation reasons for specific reasons [ThrottlingError]",
         "CancellationReasons": [{"Code": "ThrottlingError", "Message": "Throughput exceeds the current capacity for one or more global secondary indexes."}],
     });
-    let rule = proxy.dynamodb(
+    let rule = arm(
+        &proxy,
         "TransactWriteItems",
         &table,
-        json!({"kind": "status", "status": 400, "body": body.to_string()}),
+        Action::Status {
+            status: 400,
+            body: Some(body.to_string()),
+        },
         1,
-    );
+    )
+    .await;
     let canceled = client.transact_write().put(&first).await;
     match canceled {
         Err(Error::TransactionCanceled { reasons, .. }) => {
@@ -308,7 +331,7 @@ async fn throttled_transactions_fail_typed_and_write_nothing() {
         }
         other => panic!("expected TransactionCanceled, got {other:?}"),
     }
-    assert_eq!(rule.hits().0, 1);
+    assert_eq!(rule.hits().await.hits, 1);
     assert_eq!(Order::get(&client, &key("tx-1")).await.unwrap(), None);
     client.transact_write().put(&first).await.unwrap();
     assert_eq!(

@@ -8,18 +8,19 @@ use std::time::Duration;
 
 use dynamate::tracker::{RunError, Tracker, TrackerError};
 use dynamate::{Client, RetryPolicy};
+use dynamate_tests::faults::{Action, FaultProxy};
 use dynamate_tests::on_both_servers;
-use dynamate_tests::support::{Server, builder};
+use dynamate_tests::support::Server;
 use dynamate_tests::{Ingest, IngestStatus};
-use faults_common::{Proxy, within};
+use faults_common::{arm, transient_faults, within};
 use serde_json::json;
 
 /// A client through the proxy in front of `server` with `attempts` SDK attempts per request, `batch_attempts` in its
 /// retry policy and its own `tasks` table; returns the table name the proxy rules match on.
-async fn setup(server: Server, attempts: u32, batch_attempts: u32) -> (Client, Proxy, String) {
-    let proxy = Proxy::of(server);
-    let client = builder(server)
-        .endpoint_url(proxy.endpoint())
+async fn setup(server: Server, attempts: u32, batch_attempts: u32) -> (Client, FaultProxy, String) {
+    let proxy = FaultProxy::new(server);
+    let client = proxy
+        .builder()
         .max_attempts(attempts)
         .retry_policy(RetryPolicy {
             max_attempts: batch_attempts,
@@ -39,12 +40,14 @@ async fn delete_all_stops_at_the_retry_cap_and_names_the_tasks_left(server: Serv
     for id in ids {
         Ingest::create(&client, id, json!(null)).await.unwrap();
     }
-    let rule = proxy.dynamodb(
+    let rule = arm(
+        &proxy,
         "BatchWriteItem",
         &table,
-        json!({"kind": "unprocessed", "keep": 0}),
+        Action::Unprocessed { keep: 0 },
         -1,
-    );
+    )
+    .await;
     let outcome = within(Ingest::delete_all(&client)).await;
     match outcome {
         Err(TrackerError::NotDeleted {
@@ -59,8 +62,8 @@ async fn delete_all_stops_at_the_retry_cap_and_names_the_tasks_left(server: Serv
         }
         other => panic!("expected NotDeleted, got {other:?}"),
     }
-    assert_eq!(rule.hits().0, 4, "one request per attempt");
-    rule.remove();
+    assert_eq!(rule.hits().await.hits, 4, "one request per attempt");
+    rule.remove().await;
     for id in ids {
         assert!(Ingest::get(&client, id).await.unwrap().is_some(), "{id}");
     }
@@ -75,17 +78,21 @@ async fn delete_all_retries_throttled_and_unprocessed_deletes(server: Server) {
             .await
             .unwrap();
     }
-    let mut rules = proxy.transient_faults("BatchWriteItem", &table);
-    rules.push(proxy.dynamodb(
-        "BatchWriteItem",
-        &table,
-        json!({"kind": "unprocessed", "keep": 3}),
-        1,
-    ));
+    let mut rules = transient_faults(&proxy, "BatchWriteItem", &table).await;
+    rules.push(
+        arm(
+            &proxy,
+            "BatchWriteItem",
+            &table,
+            Action::Unprocessed { keep: 3 },
+            1,
+        )
+        .await,
+    );
     let deleted = within(Ingest::delete_all(&client)).await.unwrap();
     assert_eq!(deleted, 30);
     for rule in rules {
-        assert_eq!(rule.hits().0, 1);
+        assert_eq!(rule.hits().await.hits, 1);
     }
     assert_eq!(
         Ingest::count(&client, IngestStatus::Pending).await.unwrap(),
@@ -107,26 +114,26 @@ on_both_servers!(
 async fn a_throttled_start_is_retried_by_the_sdk_or_refused_untouched() {
     let (client, proxy, table) = setup(Server::Moto, 1, 8).await;
     Ingest::create(&client, "s-1", json!(null)).await.unwrap();
-    let rule = proxy.dynamodb("UpdateItem", &table, json!({"kind": "throttle"}), 1);
+    let rule = arm(&proxy, "UpdateItem", &table, Action::throttle(), 1).await;
     let outcome = Ingest::run(&client, "s-1", |_ctx| async { Ok::<_, std::io::Error>(1) }).await;
     assert!(
         matches!(outcome, Err(RunError::Start(TrackerError::Request { .. }))),
         "{outcome:?}"
     );
-    assert_eq!(rule.hits().0, 1);
+    assert_eq!(rule.hits().await.hits, 1);
     let task = Ingest::get(&client, "s-1").await.unwrap().unwrap();
     assert_eq!((task.status, task.epoch), (IngestStatus::Pending, 0));
 
     let (client, proxy, table) = setup(Server::Moto, 2, 8).await;
     Ingest::create(&client, "s-2", json!(null)).await.unwrap();
-    let rule = proxy.dynamodb("UpdateItem", &table, json!({"kind": "throttle"}), 1);
+    let rule = arm(&proxy, "UpdateItem", &table, Action::throttle(), 1).await;
     let output = within(Ingest::run(&client, "s-2", |ctx| async move {
         Ok::<_, std::io::Error>(ctx.epoch())
     }))
     .await
     .unwrap();
     assert_eq!(output, 1);
-    assert_eq!(rule.hits().0, 1);
+    assert_eq!(rule.hits().await.hits, 1);
     let task = Ingest::get(&client, "s-2").await.unwrap().unwrap();
     assert_eq!(task.status, IngestStatus::Succeeded);
 }
@@ -142,18 +149,15 @@ async fn a_5xx_on_the_finishing_update() {
         Ingest::create(&client, &id, json!(null)).await.unwrap();
         // Armed inside the work, so the lease-taking update goes through untouched.
         let rule_slot = std::sync::Mutex::new(None);
-        let outcome = within(Ingest::run(&client, &id, |ctx| {
-            *rule_slot.lock().unwrap() = Some(proxy.dynamodb(
-                "UpdateItem",
-                &table,
-                json!({"kind": "status", "status": status}),
-                1,
-            ));
-            async move { Ok::<_, std::io::Error>(ctx.epoch()) }
+        let (proxy, table, slot) = (&proxy, &table, &rule_slot);
+        let outcome = within(Ingest::run(&client, &id, |ctx| async move {
+            let armed = arm(proxy, "UpdateItem", table, Action::status(status), 1).await;
+            *slot.lock().unwrap() = Some(armed);
+            Ok::<_, std::io::Error>(ctx.epoch())
         }))
         .await;
         let rule = rule_slot.into_inner().unwrap().expect("the work ran");
-        assert_eq!(rule.hits().0, 1);
+        assert_eq!(rule.hits().await.hits, 1);
         let task = Ingest::get(&client, &id).await.unwrap().unwrap();
         if attempts == 2 {
             assert_eq!(outcome.unwrap(), 1);
