@@ -215,28 +215,20 @@ mod tests {
 
     #[tokio::test]
     async fn retry_stops_at_the_cap_or_on_a_final_error() {
-        let mut calls = 0;
-        let result = QUICK
-            .retry(
-                || {
-                    calls += 1;
-                    async { Err::<(), _>("busy") }
-                },
-                |e| *e == "busy",
-            )
-            .await;
-        assert_eq!((result, calls), (Err("busy"), 3));
-        let mut calls = 0;
-        let result = QUICK
-            .retry(
-                || {
-                    calls += 1;
-                    async { Err::<(), _>("denied") }
-                },
-                |e| *e == "busy",
-            )
-            .await;
-        assert_eq!((result, calls), (Err("denied"), 1));
+        // "busy" is retryable and retried up to the cap; "denied" ends at once.
+        for (error, expected_calls) in [("busy", 3), ("denied", 1)] {
+            let mut calls = 0;
+            let result = QUICK
+                .retry(
+                    || {
+                        calls += 1;
+                        async move { Err::<(), _>(error) }
+                    },
+                    |e| *e == "busy",
+                )
+                .await;
+            assert_eq!((result, calls), (Err(error), expected_calls));
+        }
     }
 
     #[test]

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use dynamate::batch::BatchWrite;
 use dynamate::{Client, Error, ModelExt, RetryPolicy};
-use dynamate_tests::faults::{Action, FaultProxy};
+use dynamate_tests::faults::{Action, FaultProxy, FaultRule};
 use dynamate_tests::fixtures::order;
 use dynamate_tests::on_both_servers;
 use dynamate_tests::support::Server;
 use dynamate_tests::{Order, OrderKey};
-use faults_common::{arm, transient_faults, within};
+use faults_common::{arm, once_each, transient_faults, unprocessed, within};
 use serde_json::json;
 
 /// Quick enough for tests; `max_attempts` says how many batch attempts a test expects.
@@ -78,14 +78,7 @@ async fn stored(client: &Client, items: &[Order]) -> Vec<Order> {
 /// Attempts: (25, 25, 10) -> 30 left in (25, 5) -> 15 left -> 5 left -> done: 7 requests.
 async fn batch_write_unprocessed_then_written(server: Server) {
     let (client, proxy, table) = setup(server, quick(8)).await;
-    let rule = arm(
-        &proxy,
-        "BatchWriteItem",
-        &table,
-        Action::Unprocessed { keep: 10 },
-        -1,
-    )
-    .await;
+    let rule = unprocessed(&proxy, "BatchWriteItem", &table, 10).await;
     let items = orders("w", 60);
     let written = within(client.batch_write(BatchWrite::new().put_all(items.clone())))
         .await
@@ -105,14 +98,7 @@ async fn batch_get_unprocessed_then_read(server: Server) {
     let (client, proxy, table) = setup(server, quick(8)).await;
     let items = orders("g", 60);
     put_all(&client, &items).await;
-    let rule = arm(
-        &proxy,
-        "BatchGetItem",
-        &table,
-        Action::Unprocessed { keep: 20 },
-        -1,
-    )
-    .await;
+    let rule = unprocessed(&proxy, "BatchGetItem", &table, 20).await;
     let found = within(stored(&client, &items)).await;
     assert_eq!(found, items);
     assert_eq!(rule.hits().await.hits, 3);
@@ -130,14 +116,7 @@ async fn persistent_unprocessed_stops_at_the_cap(server: Server) {
     let (client, proxy, table) = setup(server, policy).await;
     let old = orders("old", 2);
     put_all(&client, &old).await;
-    let rule = arm(
-        &proxy,
-        "BatchWriteItem",
-        &table,
-        Action::Unprocessed { keep: 0 },
-        -1,
-    )
-    .await;
+    let rule = unprocessed(&proxy, "BatchWriteItem", &table, 0).await;
     let new = order("new-000", "c", 7);
     let writes = BatchWrite::new()
         .put(new.clone())
@@ -175,19 +154,11 @@ async fn persistent_unprocessed_stops_at_the_cap(server: Server) {
 /// chunks: retried, and everything is written in the end.
 async fn throttled_5xx_and_dropped_batch_writes_are_retried(server: Server) {
     let (client, proxy, table) = setup(server, quick(8)).await;
-    let mut rules = transient_faults(&proxy, "BatchWriteItem", &table).await;
-    rules.push(
-        arm(
-            &proxy,
-            "BatchWriteItem",
-            &table,
-            Action::Throttle {
-                error_type: Some("ThrottlingException".into()),
-            },
-            1,
-        )
-        .await,
-    );
+    let mut faults = transient_faults();
+    faults.push(Action::Throttle {
+        error_type: Some("ThrottlingException".into()),
+    });
+    let rules = once_each(&proxy, "BatchWriteItem", &table, faults).await;
     let items = orders("t", 30);
     let written = within(client.batch_write(BatchWrite::new().put_all(items.clone())))
         .await
@@ -204,7 +175,7 @@ async fn throttled_and_5xx_batch_gets_are_retried(server: Server) {
     let (client, proxy, table) = setup(server, quick(8)).await;
     let items = orders("r", 30);
     put_all(&client, &items).await;
-    let rules = transient_faults(&proxy, "BatchGetItem", &table).await;
+    let rules = once_each(&proxy, "BatchGetItem", &table, transient_faults()).await;
     let found = within(stored(&client, &items)).await;
     assert_eq!(found, items);
     for rule in rules {
@@ -226,6 +197,21 @@ async fn persistent_throttling_returns_the_keys(server: Server) {
     assert_eq!(rule.hits().await.hits, 3);
 }
 
+/// Answers every `operation` request naming `table` with HTTP 200 and `body`, forwarding
+/// nothing.
+async fn answer_always(
+    proxy: &FaultProxy,
+    operation: &str,
+    table: &str,
+    body: &serde_json::Value,
+) -> FaultRule {
+    let answer = Action::Status {
+        status: 200,
+        body: Some(body.to_string()),
+    };
+    arm(proxy, operation, table, answer, -1).await
+}
+
 /// Leftovers the server returns in a form that matches none of the requests sent (a put of
 /// another key, a delete key that is not an `OrderKey`) are kept, raw, and never dropped: the
 /// proxy answers every attempt with them (HTTP 200, nothing forwarded).
@@ -235,17 +221,7 @@ async fn unmatched_leftovers_are_returned_raw(server: Server) {
         json!({"PutRequest": {"Item": {"order_id": {"S": "ghost"}, "customer_id": {"S": "c"}}}});
     let bad_delete = json!({"DeleteRequest": {"Key": {"order_id": {"N": "1"}}}});
     let body = json!({"UnprocessedItems": {table.clone(): [ghost_put, bad_delete]}});
-    let rule = arm(
-        &proxy,
-        "BatchWriteItem",
-        &table,
-        Action::Status {
-            status: 200,
-            body: Some(body.to_string()),
-        },
-        -1,
-    )
-    .await;
+    let rule = answer_always(&proxy, "BatchWriteItem", &table, &body).await;
     let written = within(client.batch_write(BatchWrite::new().put(order("sent", "c", 1))))
         .await
         .unwrap();
@@ -264,17 +240,7 @@ async fn unmatched_leftovers_are_returned_raw(server: Server) {
     rule.remove().await;
 
     let body = json!({"UnprocessedKeys": {table.clone(): {"Keys": [{"order_id": {"N": "1"}}]}}});
-    let rule = arm(
-        &proxy,
-        "BatchGetItem",
-        &table,
-        Action::Status {
-            status: 200,
-            body: Some(body.to_string()),
-        },
-        -1,
-    )
-    .await;
+    let rule = answer_always(&proxy, "BatchGetItem", &table, &body).await;
     let got = within(client.batch_get([key("sent")])).await.unwrap();
     assert!(got.items.is_empty() && got.unprocessed.is_empty());
     assert_eq!(got.unprocessed_raw.len(), 1, "{got:?}");

@@ -12,7 +12,7 @@ use dynamate_tests::faults::{Action, FaultProxy};
 use dynamate_tests::on_both_servers;
 use dynamate_tests::support::Server;
 use dynamate_tests::{Ingest, IngestStatus};
-use faults_common::{arm, transient_faults, within};
+use faults_common::{arm, once_each, transient_faults, unprocessed, within};
 use serde_json::json;
 
 /// A client through the proxy in front of `server` with `attempts` SDK attempts per request, `batch_attempts` in its
@@ -40,14 +40,7 @@ async fn delete_all_stops_at_the_retry_cap_and_names_the_tasks_left(server: Serv
     for id in ids {
         Ingest::create(&client, id, json!(null)).await.unwrap();
     }
-    let rule = arm(
-        &proxy,
-        "BatchWriteItem",
-        &table,
-        Action::Unprocessed { keep: 0 },
-        -1,
-    )
-    .await;
+    let rule = unprocessed(&proxy, "BatchWriteItem", &table, 0).await;
     let outcome = within(Ingest::delete_all(&client)).await;
     match outcome {
         Err(TrackerError::NotDeleted {
@@ -78,17 +71,9 @@ async fn delete_all_retries_throttled_and_unprocessed_deletes(server: Server) {
             .await
             .unwrap();
     }
-    let mut rules = transient_faults(&proxy, "BatchWriteItem", &table).await;
-    rules.push(
-        arm(
-            &proxy,
-            "BatchWriteItem",
-            &table,
-            Action::Unprocessed { keep: 3 },
-            1,
-        )
-        .await,
-    );
+    let mut faults = transient_faults();
+    faults.push(Action::Unprocessed { keep: 3 });
+    let rules = once_each(&proxy, "BatchWriteItem", &table, faults).await;
     let deleted = within(Ingest::delete_all(&client)).await.unwrap();
     assert_eq!(deleted, 30);
     for rule in rules {

@@ -36,17 +36,37 @@ pub async fn arm(
     proxy.add(rule).await
 }
 
-/// One of each transient fault, once each, on `operation` requests naming `table`: a
-/// `ProvisionedThroughputExceededException`, an HTTP 500, an HTTP 503 and a dropped connection
-/// (in that order).
-pub async fn transient_faults(proxy: &FaultProxy, operation: &str, table: &str) -> Vec<FaultRule> {
-    let mut rules = Vec::new();
-    for action in [
+/// `UnprocessedItems`/`UnprocessedKeys` on every `operation` request naming `table`: only the
+/// first `keep` requests or keys of each are forwarded.
+pub async fn unprocessed(
+    proxy: &FaultProxy,
+    operation: &str,
+    table: &str,
+    keep: usize,
+) -> FaultRule {
+    arm(proxy, operation, table, Action::Unprocessed { keep }, -1).await
+}
+
+/// One of each transient fault: a `ProvisionedThroughputExceededException`, an HTTP 500, an
+/// HTTP 503 and a dropped connection (in that order).
+pub fn transient_faults() -> Vec<Action> {
+    vec![
         Action::throttle(),
         Action::status(500),
         Action::status(503),
         Action::Drop,
-    ] {
+    ]
+}
+
+/// Arms each of `actions` once, in order, on `operation` requests naming `table`.
+pub async fn once_each(
+    proxy: &FaultProxy,
+    operation: &str,
+    table: &str,
+    actions: Vec<Action>,
+) -> Vec<FaultRule> {
+    let mut rules = Vec::new();
+    for action in actions {
         rules.push(arm(proxy, operation, table, action, 1).await);
     }
     rules
