@@ -23,12 +23,32 @@ fn page(url: &str) -> Url {
     }
 }
 
-/// A client through the proxy in front of moto, offloading to a new bucket with retries under
-/// `policy`, with the `Url` table created; and the bucket's name.
-async fn proxied_with(proxy: &FaultProxy, prefix: &str, policy: RetryPolicy) -> (Client, String) {
+/// A client whose S3 requests go through the proxy in front of moto, offloading to a new bucket
+/// with retries under `policy`, and whose DynamoDB is `server`'s, with the `Url` table created;
+/// and the bucket's name.
+async fn proxied_with(
+    proxy: &FaultProxy,
+    server: Server,
+    prefix: &str,
+    policy: RetryPolicy,
+) -> (Client, String) {
     let builder = proxy.builder().table_prefix(prefix).retry_policy(policy);
-    let (client, bucket) = client_from(builder, Transforms::new()).await;
-    create_table::<Url>(&client).await;
+    let (mut client, bucket) = client_from(builder, Transforms::new()).await;
+    if server == Server::Dynalite {
+        let dynalite = dynamate_tests::support::client(server).await;
+        client = proxy
+            .builder()
+            .table_prefix(prefix)
+            .retry_policy(policy)
+            .transforms(client.transforms().clone())
+            .build_from_clients(dynalite.dynamodb().clone(), client.s3().clone());
+    }
+    // Waits until the table is active (dynalite creates tables asynchronously).
+    client
+        .create_table::<Url>()
+        .without_ttl()
+        .await
+        .expect("create table");
     (client, bucket)
 }
 
@@ -77,7 +97,7 @@ fn put_object(bucket: &str, key: &str) -> String {
 async fn a_persisting_409_fails_the_save_and_writes_nothing() {
     let proxy = FaultProxy::new(Server::Moto);
     let prefix = format!("{}-", unique_name("t"));
-    let (client, bucket) = proxied_with(&proxy, &prefix, QUICK).await;
+    let (client, bucket) = proxied_with(&proxy, Server::Moto, &prefix, QUICK).await;
     let mut url = page("https://conflict.example");
     let keys = object_keys_of(&prefix, &url).await;
     let mut rules = Vec::new();
@@ -162,10 +182,10 @@ struct Setup {
     html_key: String,
 }
 
-async fn setup(html: &str) -> Setup {
+async fn setup(server: Server, html: &str) -> Setup {
     let proxy = FaultProxy::new(Server::Moto);
     let prefix = format!("{}-", unique_name("t"));
-    let (client, bucket) = proxied_with(&proxy, &prefix, QUICK).await;
+    let (client, bucket) = proxied_with(&proxy, server, &prefix, QUICK).await;
     let url = Url {
         html: html.to_string(),
         ..page(&format!("https://{}.example", unique_name("p")))
@@ -209,8 +229,8 @@ async fn assert_stored(setup: &Setup) {
 }
 
 /// (a) 409 a few times, then success: the write succeeds after waits that grow.
-async fn conflicts_then_success(path: Path) {
-    let mut setup = setup("<html>contended</html>").await;
+async fn conflicts_then_success(server: Server, path: Path) {
+    let mut setup = setup(server, "<html>contended</html>").await;
     let conflicts = setup
         .proxy
         .add(conflict(&put_object(&setup.bucket, &setup.html_key)).times(4))
@@ -234,8 +254,8 @@ async fn conflicts_then_success(path: Path) {
 }
 
 /// (b) 409 on every attempt: the typed error, nothing written.
-async fn persisting_conflict(path: Path) {
-    let mut setup = setup("<html>always contended</html>").await;
+async fn persisting_conflict(server: Server, path: Path) {
+    let mut setup = setup(server, "<html>always contended</html>").await;
     let conflicts = setup
         .proxy
         .add(conflict(&put_object(&setup.bucket, &setup.html_key)).always())
@@ -266,8 +286,8 @@ async fn persisting_conflict(path: Path) {
 }
 
 /// (c) 412 to the create-only write: the object exists; it is refreshed, never re-sent.
-async fn precondition_failed_means_exists(path: Path) {
-    let mut setup = setup("<html>shared</html>").await;
+async fn precondition_failed_means_exists(server: Server, path: Path) {
+    let mut setup = setup(server, "<html>shared</html>").await;
     let mut first = Url {
         url: format!("{}/first", setup.url.url),
         ..setup.url.clone()
@@ -306,41 +326,33 @@ async fn precondition_failed_means_exists(path: Path) {
     assert_stored(&setup).await;
 }
 
-/// For each scenario, one test per write path.
+/// `$name` running `$scenario` along `$path` with DynamoDB on `$server`.
+macro_rules! scenario_test {
+    ($scenario:ident, $name:ident, $server:ident, $path:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            $scenario(Server::$server, Path::$path).await;
+        }
+    };
+}
+
+/// For each scenario, one test per write path on moto, and on dynalite for the paths it has (no
+/// transactions there).
 macro_rules! on_every_write_path {
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
-            use super::Path;
+            use super::{Path, Server, $scenario};
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn save() {
-                super::$scenario(Path::Save).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn create() {
-                super::$scenario(Path::Create).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn update() {
-                super::$scenario(Path::Update).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn batch_write() {
-                super::$scenario(Path::BatchWrite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn transact_put() {
-                super::$scenario(Path::TransactPut).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn transact_update() {
-                super::$scenario(Path::TransactUpdate).await;
-            }
+            scenario_test!($scenario, save, Moto, Save);
+            scenario_test!($scenario, create, Moto, Create);
+            scenario_test!($scenario, update, Moto, Update);
+            scenario_test!($scenario, batch_write, Moto, BatchWrite);
+            scenario_test!($scenario, transact_put, Moto, TransactPut);
+            scenario_test!($scenario, transact_update, Moto, TransactUpdate);
+            scenario_test!($scenario, save_dynalite, Dynalite, Save);
+            scenario_test!($scenario, create_dynalite, Dynalite, Create);
+            scenario_test!($scenario, update_dynalite, Dynalite, Update);
+            scenario_test!($scenario, batch_write_dynalite, Dynalite, BatchWrite);
         }
     )*};
 }
@@ -353,7 +365,7 @@ on_every_write_path!(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_and_dropped_connections_are_retried() {
-    let mut setup = setup("<html>flaky</html>").await;
+    let mut setup = setup(Server::Moto, "<html>flaky</html>").await;
     let key = put_object(&setup.bucket, &setup.html_key);
     let mut rules = Vec::new();
     for action in [
@@ -375,7 +387,7 @@ async fn server_errors_and_dropped_connections_are_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn access_denied_is_not_retried() {
-    let mut setup = setup("<html>forbidden</html>").await;
+    let mut setup = setup(Server::Moto, "<html>forbidden</html>").await;
     let denied = setup
         .proxy
         .add(
