@@ -14,12 +14,12 @@
 #
 # Usage:
 #   scripts/servers.sh install              install tools into .tools/ (idempotent)
-#   scripts/servers.sh run -- CMD [ARGS..]  start both servers and both proxies, run CMD with the
-#                                           endpoints exported, stop the servers,
-#                                           exit with CMD's exit code
-#   scripts/servers.sh start                start both servers and both proxies in the
-#                                           background and print `export` lines for
-#                                           them, e.g.
+#   scripts/servers.sh run -- CMD [ARGS..]  start both servers and both fault proxies,
+#                                           run CMD with the endpoints exported, stop
+#                                           them all, exit with CMD's exit code
+#   scripts/servers.sh start                start both servers and both fault proxies
+#                                           in the background and print `export` lines
+#                                           for them, e.g.
 #                                             eval "$(scripts/servers.sh start)"
 #   scripts/servers.sh stop                 stop the servers and proxies recorded by `start`
 #

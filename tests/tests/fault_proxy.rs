@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes,
     PutRequest, ScalarAttributeType, TableStatus, WriteRequest,
 };
 use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_runtime_api::http::Response;
 use dynamate_tests::faults::{Action, FaultProxy, Rule, Service};
 use dynamate_tests::on_both_servers;
 use dynamate_tests::support::{Server, unique_name};
@@ -77,6 +78,13 @@ async fn get(client: &aws_sdk_dynamodb::Client, table: &str, pk: &str) -> Option
         .await
         .expect("get item")
         .item
+}
+
+/// The HTTP status of a failed request, if an answer arrived.
+fn status<E>(error: &SdkError<E, Response>) -> Option<u16> {
+    error
+        .raw_response()
+        .map(|response| response.status().as_u16())
 }
 
 fn put(pk: &str) -> WriteRequest {
@@ -210,7 +218,7 @@ async fn throttle_status_drop_after(server: Server) {
         .await;
     let error = put_item("u").send().await.expect_err("throttled");
     assert_eq!(error.code(), Some("ThrottlingException"));
-    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(400));
+    assert_eq!(status(&error), Some(400));
 
     proxy
         .add(
@@ -226,7 +234,7 @@ async fn throttle_status_drop_after(server: Server) {
         .send()
         .await
         .expect_err("503");
-    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(503));
+    assert_eq!(status(&error), Some(503));
     assert_eq!(error.code(), Some("InternalServerError"));
 
     let drop = proxy
@@ -256,7 +264,7 @@ async fn throttle_status_drop_after(server: Server) {
         .send()
         .await
         .expect_err("answer replaced");
-    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(500));
+    assert_eq!(status(&error), Some(500));
     assert!(get(&client, &table, "written").await.is_some());
 
     let delay = proxy
@@ -317,7 +325,7 @@ async fn s3_errors_and_forwarding() {
         )
         .await;
     let error = put("k").send().await.expect_err("409");
-    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(409));
+    assert_eq!(status(&error), Some(409));
     assert_eq!(
         aws_sdk_s3::error::ProvideErrorMetadata::code(&error),
         Some("ConditionalRequestConflict")
@@ -340,7 +348,7 @@ async fn s3_errors_and_forwarding() {
     // Unmatched: forwarded byte for byte, answered as moto answers.
     put("k").send().await.expect("stored");
     let error = put("k").send().await.expect_err("exists");
-    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(412));
+    assert_eq!(status(&error), Some(412));
     let body = s3
         .get_object()
         .bucket(&bucket)
@@ -363,7 +371,7 @@ async fn s3_errors_and_forwarding() {
         )
         .await;
     let error = put("other").send().await.expect_err("412");
-    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(412));
+    assert_eq!(status(&error), Some(412));
 
     proxy
         .add(
@@ -379,5 +387,5 @@ async fn s3_errors_and_forwarding() {
         .send()
         .await
         .expect_err("503");
-    assert_eq!(error.raw_response().map(|r| r.status().as_u16()), Some(503));
+    assert_eq!(status(&error), Some(503));
 }
