@@ -74,7 +74,8 @@ impl Client {
     }
 
     /// The policy for what dynamate retries itself (unprocessed batch items, throttled batch
-    /// chunks, the tracker's batch deletes); see [`ClientBuilder::retry_policy`].
+    /// chunks, the tracker's batch deletes, S3 uploads of offloaded values); see
+    /// [`ClientBuilder::retry_policy`].
     pub fn retry_policy(&self) -> RetryPolicy {
         self.inner.retry_policy
     }
@@ -183,9 +184,10 @@ impl ClientBuilder {
     }
 
     /// The policy for what dynamate retries itself, on top of the SDK's attempts per request:
-    /// unprocessed batch items and keys, throttled or failed (5xx, dropped) batch chunks and
-    /// the tracker's batch deletes (default [`RetryPolicy::default`]: 8 attempts, backoff from
-    /// 50 ms capped at 5 s). Batch operations can override it per call with `.retry(..)`.
+    /// unprocessed batch items and keys, throttled or failed (5xx, dropped) batch chunks, the
+    /// tracker's batch deletes and S3 uploads of offloaded values (409 conflicts, 5xx).
+    /// Default [`RetryPolicy::default`]: 8 attempts, backoff from 50 ms capped at 5 s. Batch
+    /// operations can override it per call with `.retry(..)`.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry_policy = policy;
         self
