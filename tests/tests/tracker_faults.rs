@@ -1,6 +1,6 @@
 //! The tracker through the fault proxy: `delete_all` under persistent unprocessed items stops
-//! after the client's retry cap and names the tasks left (moto and dynalite), and transitions
-//! under throttling and 5xx answers (moto).
+//! after the client's retry cap and names the tasks left, and transitions under throttling and
+//! 5xx answers; on moto and dynalite.
 
 mod faults_common;
 
@@ -85,19 +85,10 @@ async fn delete_all_retries_throttled_and_unprocessed_deletes(server: Server) {
     );
 }
 
-on_both_servers!(
-    delete_all_stops_at_the_retry_cap_and_names_the_tasks_left,
-    delete_all_retries_throttled_and_unprocessed_deletes,
-);
-
-/// Transitions on moto only (dynalite lacks `ReturnValuesOnConditionCheckFailure`, which
-/// the tracker's conditional updates use).
-///
 /// A throttled lease-taking update is retried by the SDK when the client allows two attempts;
 /// with one attempt the run does not start and the task is untouched.
-#[tokio::test]
-async fn a_throttled_start_is_retried_by_the_sdk_or_refused_untouched() {
-    let (client, proxy, table) = setup(Server::Moto, 1, 8).await;
+async fn a_throttled_start_is_retried_by_the_sdk_or_refused_untouched(server: Server) {
+    let (client, proxy, table) = setup(server, 1, 8).await;
     Ingest::create(&client, "s-1", json!(null)).await.unwrap();
     let rule = arm(&proxy, "UpdateItem", &table, Action::throttle(), 1).await;
     let outcome = Ingest::run(&client, "s-1", |_ctx| async { Ok::<_, std::io::Error>(1) }).await;
@@ -109,7 +100,7 @@ async fn a_throttled_start_is_retried_by_the_sdk_or_refused_untouched() {
     let task = Ingest::get(&client, "s-1").await.unwrap().unwrap();
     assert_eq!((task.status, task.epoch), (IngestStatus::Pending, 0));
 
-    let (client, proxy, table) = setup(Server::Moto, 2, 8).await;
+    let (client, proxy, table) = setup(server, 2, 8).await;
     Ingest::create(&client, "s-2", json!(null)).await.unwrap();
     let rule = arm(&proxy, "UpdateItem", &table, Action::throttle(), 1).await;
     let output = within(Ingest::run(&client, "s-2", |ctx| async move {
@@ -126,10 +117,9 @@ async fn a_throttled_start_is_retried_by_the_sdk_or_refused_untouched() {
 /// A finishing update answered with a 5xx that never reached the table: with two attempts the
 /// SDK sends it again and the success is recorded once; with one the outcome is a `Record`
 /// error and the task stays leased at its epoch (reclaimable when the lease expires).
-#[tokio::test]
-async fn a_5xx_on_the_finishing_update() {
+async fn a_5xx_on_the_finishing_update(server: Server) {
     for (attempts, status) in [(2, 503), (1, 500)] {
-        let (client, proxy, table) = setup(Server::Moto, attempts, 8).await;
+        let (client, proxy, table) = setup(server, attempts, 8).await;
         let id = format!("f-{attempts}");
         Ingest::create(&client, &id, json!(null)).await.unwrap();
         // Armed inside the work, so the lease-taking update goes through untouched.
@@ -156,3 +146,10 @@ async fn a_5xx_on_the_finishing_update() {
         }
     }
 }
+
+on_both_servers!(
+    delete_all_stops_at_the_retry_cap_and_names_the_tasks_left,
+    delete_all_retries_throttled_and_unprocessed_deletes,
+    a_throttled_start_is_retried_by_the_sdk_or_refused_untouched,
+    a_5xx_on_the_finishing_update,
+);
