@@ -6,20 +6,28 @@
 #   * moto_server (moto 5.2.5) - DynamoDB + S3 in one process
 #   * dynalite 4.0.0           - a second DynamoDB implementation that is much
 #                                stricter about request/expression validation
+#   * scripts/fault_proxy.py   - two fault-injecting proxies (Python stdlib), one in
+#                                front of each server, that tests drive through
+#                                /__fault/rules to inject throttling, unprocessed
+#                                items, 5xx, S3 409/412, dropped connections and
+#                                delays (the script's docstring has the control API)
 #
 # Usage:
 #   scripts/servers.sh install              install tools into .tools/ (idempotent)
-#   scripts/servers.sh run -- CMD [ARGS..]  start both servers, run CMD with the
-#                                           endpoints exported, stop the servers,
-#                                           exit with CMD's exit code
-#   scripts/servers.sh start                start both servers in the background and
-#                                           print `export` lines for them, e.g.
+#   scripts/servers.sh run -- CMD [ARGS..]  start both servers and both fault proxies,
+#                                           run CMD with the endpoints exported, stop
+#                                           them all, exit with CMD's exit code
+#   scripts/servers.sh start                start both servers and both fault proxies
+#                                           in the background and print `export` lines
+#                                           for them, e.g.
 #                                             eval "$(scripts/servers.sh start)"
-#   scripts/servers.sh stop                 stop the servers recorded by `start`
+#   scripts/servers.sh stop                 stop the servers and proxies recorded by `start`
 #
 # Variables exported to CMD (and printed by `start`):
 #   DYNAMATE_TEST_MOTO_ENDPOINT      http://127.0.0.1:PORT (DynamoDB and S3)
 #   DYNAMATE_TEST_DYNALITE_ENDPOINT  http://127.0.0.1:PORT (DynamoDB only)
+#   DYNAMATE_TEST_FAULT_MOTO_ENDPOINT      the fault proxy in front of moto
+#   DYNAMATE_TEST_FAULT_DYNALITE_ENDPOINT  the fault proxy in front of dynalite
 #   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 #   AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 #     (each AWS_* one only when not already set)
@@ -52,6 +60,7 @@ NPM_REQ='dynalite@4.0.0'
 VENV_MARKER="$VENV/.dynamate-installed"
 NODE_MARKER="$NODE_PREFIX/.dynamate-installed"
 MOTO_BIN="$VENV/bin/moto_server"
+FAULT_PROXY="$ROOT/scripts/fault_proxy.py"
 DYNALITE_CLI="$NODE_PREFIX/node_modules/dynalite/cli.js"
 
 TIMEOUT=${DYNAMATE_SERVERS_TIMEOUT:-60}
@@ -261,13 +270,26 @@ start_all() {
     "$MOTO_BIN" -H "$HOST" -p @PORT@
   MOTO_PID=$STARTED_PID
   MOTO_PORT=$STARTED_PORT
+
+  # The fault proxies: readiness through them also proves they reach their server.
+  start_server fault-moto fault_proxy.py moto_ready -- \
+    python3 "$FAULT_PROXY" --host "$HOST" --port @PORT@ --upstream "http://$HOST:$MOTO_PORT"
+  FAULT_MOTO_PID=$STARTED_PID
+  FAULT_MOTO_PORT=$STARTED_PORT
+
+  start_server fault-dynalite fault_proxy.py dynalite_ready -- \
+    python3 "$FAULT_PROXY" --host "$HOST" --port @PORT@ --upstream "http://$HOST:$DYNALITE_PORT"
+  FAULT_DYNALITE_PID=$STARTED_PID
+  FAULT_DYNALITE_PORT=$STARTED_PORT
 }
 
 # Print `export` lines. AWS_* are only printed when unset here so we never echo
 # a developer's real credentials or override their region.
-print_exports() { # print_exports MOTO_PORT DYNALITE_PORT
+print_exports() { # print_exports MOTO_PORT DYNALITE_PORT FAULT_MOTO_PORT FAULT_DYNALITE_PORT
   printf 'export DYNAMATE_TEST_MOTO_ENDPOINT=http://%s:%s\n' "$HOST" "$1"
   printf 'export DYNAMATE_TEST_DYNALITE_ENDPOINT=http://%s:%s\n' "$HOST" "$2"
+  printf 'export DYNAMATE_TEST_FAULT_MOTO_ENDPOINT=http://%s:%s\n' "$HOST" "$3"
+  printf 'export DYNAMATE_TEST_FAULT_DYNALITE_ENDPOINT=http://%s:%s\n' "$HOST" "$4"
   local var
   for var in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_DEFAULT_REGION; do
     [[ -n "${!var:-}" ]] && continue
@@ -278,9 +300,11 @@ print_exports() { # print_exports MOTO_PORT DYNALITE_PORT
   done
 }
 
-export_env() { # export_env MOTO_PORT DYNALITE_PORT
+export_env() { # export_env MOTO_PORT DYNALITE_PORT FAULT_MOTO_PORT FAULT_DYNALITE_PORT
   export DYNAMATE_TEST_MOTO_ENDPOINT="http://$HOST:$1"
   export DYNAMATE_TEST_DYNALITE_ENDPOINT="http://$HOST:$2"
+  export DYNAMATE_TEST_FAULT_MOTO_ENDPOINT="http://$HOST:$3"
+  export DYNAMATE_TEST_FAULT_DYNALITE_ENDPOINT="http://$HOST:$4"
   # Dummy credentials: the AWS SDK refuses to sign without some, and tests must
   # never pick up real ones. Pre-set values win (e.g. a region someone needs).
   export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-testing}"
@@ -291,11 +315,15 @@ export_env() { # export_env MOTO_PORT DYNALITE_PORT
 
 # ---------------------------------------------------------------- commands ---
 
-# Reads $PID_FILE (lines: NAME PID PORT PATTERN); returns 0 if every recorded
-# server is still alive and is the process we started.
+# Reads $PID_FILE (lines: NAME PID PORT PATTERN); returns 0 if every server and
+# proxy is recorded (a file from an older checkout may lack the proxies), still
+# alive and the process we started.
 recorded_alive() {
   [[ -f "$PID_FILE" ]] || return 1
   local name pid port pattern args
+  for name in moto dynalite fault-moto fault-dynalite; do
+    [[ -n "$(recorded_port "$name")" ]] || return 1
+  done
   while read -r name pid port pattern; do
     args=$(ps -o args= -p "$pid" 2>/dev/null) || return 1
     [[ "$args" == *"$pattern"* ]] || return 1
@@ -309,7 +337,7 @@ cmd_run() {
   (($# > 0)) || { usage; die "run: missing command (scripts/servers.sh run -- CMD [ARGS...])"; }
   install_all
   start_all
-  export_env "$MOTO_PORT" "$DYNALITE_PORT"
+  export_env "$MOTO_PORT" "$DYNALITE_PORT" "$FAULT_MOTO_PORT" "$FAULT_DYNALITE_PORT"
   # Not `exec`: we must outlive the command to stop the servers. It stays in the
   # foreground so it keeps the terminal (stdin, Ctrl-C) as if run directly.
   local status=0
@@ -322,7 +350,8 @@ cmd_start() {
   install_all
   if recorded_alive; then
     log "servers already running (pids in ${PID_FILE#"$ROOT"/}); 'scripts/servers.sh stop' to stop them"
-    print_exports "$(recorded_port moto)" "$(recorded_port dynalite)"
+    print_exports "$(recorded_port moto)" "$(recorded_port dynalite)" \
+      "$(recorded_port fault-moto)" "$(recorded_port fault-dynalite)"
     return 0
   fi
   # Anything half-alive from an earlier start is stopped before starting anew.
@@ -330,11 +359,13 @@ cmd_start() {
   DETACH=1 start_all
   printf '%s %s %s %s\n' \
     moto "$MOTO_PID" "$MOTO_PORT" moto_server \
-    dynalite "$DYNALITE_PID" "$DYNALITE_PORT" dynalite/cli.js >"$PID_FILE"
+    dynalite "$DYNALITE_PID" "$DYNALITE_PORT" dynalite/cli.js \
+    fault-moto "$FAULT_MOTO_PID" "$FAULT_MOTO_PORT" fault_proxy.py \
+    fault-dynalite "$FAULT_DYNALITE_PID" "$FAULT_DYNALITE_PORT" fault_proxy.py >"$PID_FILE"
   # Hand the servers over to the PID file: the EXIT trap must not stop them now.
   CLEANUP_PIDS=()
   log "servers running; stop them with: scripts/servers.sh stop"
-  print_exports "$MOTO_PORT" "$DYNALITE_PORT"
+  print_exports "$MOTO_PORT" "$DYNALITE_PORT" "$FAULT_MOTO_PORT" "$FAULT_DYNALITE_PORT"
 }
 
 cmd_stop() {

@@ -1,11 +1,14 @@
 //! Batch reads and writes: chunked to DynamoDB's limits (100 keys per `BatchGetItem`, 25
-//! writes per `BatchWriteItem`), with unprocessed items retried under capped, jittered
-//! exponential backoff. What is still unprocessed after the retry budget comes back as typed
-//! values, never as a bare error.
+//! writes per `BatchWriteItem`), with unprocessed items retried under the client's
+//! [`RetryPolicy`] (capped, jittered exponential backoff, a cap on attempts). A chunk that is
+//! throttled, answered with a 5xx or lost on the way (timeout, dropped connection) counts as
+//! unprocessed as a whole, as batch reads and unconditional batch writes are safe to repeat.
+//! What is still unprocessed after the last attempt comes back in the output, typed; nothing
+//! is ever dropped. Any other error (missing table, invalid request) ends the batch as an
+//! error.
 
 use std::collections::{HashMap, HashSet};
-use std::future::{Future, IntoFuture};
-use std::time::Duration;
+use std::future::IntoFuture;
 
 use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
 use futures::future::BoxFuture;
@@ -15,6 +18,7 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::model::{Item, Model, ModelKey, canonical_key_bytes};
 use crate::ops::{built, check_item_size};
+use crate::retry::{RetryPolicy, transient};
 
 /// Keys per `BatchGetItem` request.
 pub const GET_CHUNK: usize = 100;
@@ -23,72 +27,23 @@ pub const WRITE_CHUNK: usize = 25;
 /// Chunks in flight at once.
 const CONCURRENCY: usize = 4;
 
-/// How unprocessed items are retried: attempt `n` (from 0) waits a random time between 0 and
-/// `min(max_delay, base_delay * 2^n)` ("full jitter").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatchRetry {
-    /// Attempts in total, the first included (at least 1).
-    pub max_attempts: u32,
-    /// Cap of the first backoff.
-    pub base_delay: Duration,
-    /// Cap of every backoff.
-    pub max_delay: Duration,
-}
-
-impl Default for BatchRetry {
-    fn default() -> Self {
-        BatchRetry {
-            max_attempts: 8,
-            base_delay: Duration::from_millis(50),
-            max_delay: Duration::from_secs(5),
-        }
-    }
-}
-
-impl BatchRetry {
-    fn backoff(&self, attempt: u32) -> Duration {
-        let cap = self
-            .base_delay
-            .saturating_mul(1u32.checked_shl(attempt).unwrap_or(u32::MAX))
-            .min(self.max_delay);
-        let millis = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX);
-        Duration::from_millis(rand::random_range(0..=millis))
-    }
-
-    /// Runs `attempt` on `pending` until nothing is left or the budget is spent; returns what
-    /// each attempt produced and what is still pending.
-    async fn run<T, O, F, Fut>(
-        &self,
-        mut pending: Vec<T>,
-        mut attempt: F,
-    ) -> Result<(Vec<O>, Vec<T>), Error>
-    where
-        F: FnMut(Vec<T>) -> Fut,
-        Fut: Future<Output = Result<(Vec<O>, Vec<T>), Error>>,
-    {
-        let mut done = Vec::new();
-        for n in 0..self.max_attempts.max(1) {
-            if pending.is_empty() {
-                break;
-            }
-            if n > 0 {
-                tokio::time::sleep(self.backoff(n - 1)).await;
-            }
-            let (out, left) = attempt(pending).await?;
-            done.extend(out);
-            pending = left;
-        }
-        Ok((done, pending))
-    }
-}
-
 /// The result of [`Client::batch_get`].
 #[derive(Debug)]
 pub struct BatchGetOutput<M: Model> {
     /// The items found (in no particular order; missing keys are simply absent).
     pub items: Vec<M>,
-    /// Keys still unprocessed after the retry budget.
+    /// Keys still unprocessed after the last attempt.
     pub unprocessed: Vec<M::Key>,
+    /// Unprocessed keys the server returned that do not parse as `M::Key` (never expected
+    /// from DynamoDB; kept rather than dropped), as DynamoDB returned them.
+    pub unprocessed_raw: Vec<Item>,
+}
+
+impl<M: Model> BatchGetOutput<M> {
+    /// Whether every key was read (found or absent).
+    pub fn is_complete(&self) -> bool {
+        self.unprocessed.is_empty() && self.unprocessed_raw.is_empty()
+    }
 }
 
 /// A batch read, from [`Client::batch_get`]; await it.
@@ -97,7 +52,7 @@ pub struct BatchGet<'a, M: Model> {
     client: &'a Client,
     keys: Vec<M::Key>,
     consistent: bool,
-    retry: BatchRetry,
+    retry: RetryPolicy,
 }
 
 impl<'a, M: Model> BatchGet<'a, M> {
@@ -107,8 +62,8 @@ impl<'a, M: Model> BatchGet<'a, M> {
         self
     }
 
-    /// Retry policy for unprocessed keys.
-    pub fn retry(mut self, retry: BatchRetry) -> Self {
+    /// Retry policy for unprocessed keys instead of the client's.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
@@ -118,21 +73,28 @@ impl<'a, M: Model> BatchGet<'a, M> {
         let table = client.table_name::<M>();
         let keys = key_items::<M>(&table, "BatchGetItem", &self.keys)?;
         let consistent = self.consistent;
-        let (found, left) = self
+        let progress = self
             .retry
             .run(keys, |pending| {
                 get_chunks(client, &table, consistent, pending)
             })
             .await?;
-        let mut items = Vec::with_capacity(found.len());
-        for item in found {
+        let mut items = Vec::with_capacity(progress.done.len());
+        for item in progress.done {
             items.push(client.decode_item(item).await?);
         }
-        let unprocessed = left
-            .iter()
-            .map(M::Key::from_item)
-            .collect::<Result<_, _>>()?;
-        Ok(BatchGetOutput { items, unprocessed })
+        let (mut unprocessed, mut unprocessed_raw) = (Vec::new(), Vec::new());
+        for key in progress.left {
+            match M::Key::from_item(&key) {
+                Ok(key) => unprocessed.push(key),
+                Err(_) => unprocessed_raw.push(key),
+            }
+        }
+        Ok(BatchGetOutput {
+            items,
+            unprocessed,
+            unprocessed_raw,
+        })
     }
 }
 
@@ -167,7 +129,8 @@ fn key_items<M: Model>(
         .collect()
 }
 
-/// One attempt: every pending key, in chunks of 100; throttled chunks stay pending.
+/// One attempt: every pending key, in chunks of 100; chunks that failed transiently (see
+/// [`transient`]) stay pending.
 async fn get_chunks(
     client: &Client,
     table: &str,
@@ -209,10 +172,10 @@ async fn get_chunk(
         .request_items(table, request)
         .send()
         .await;
-    let mut output = match sent.map_err(|e| Error::from_sdk("BatchGetItem", table, e)) {
+    let mut output = match sent {
         Ok(output) => output,
-        Err(Error::Throttled { .. }) => return Ok((Vec::new(), chunk)),
-        Err(error) => return Err(error),
+        Err(error) if transient(&error) => return Ok((Vec::new(), chunk)),
+        Err(error) => return Err(Error::from_sdk("BatchGetItem", table, error)),
     };
     let found = output
         .responses
@@ -270,19 +233,54 @@ impl<M: Model> BatchWrite<M> {
     }
 }
 
-/// The result of [`Client::batch_write`]: what is still unwritten after the retry budget.
+/// The result of [`Client::batch_write`]: what is still unwritten after the last attempt.
 #[derive(Debug)]
 pub struct BatchWriteOutput<M: Model> {
-    /// Puts not processed.
+    /// Puts not processed, as they were passed in.
     pub unprocessed_puts: Vec<M>,
     /// Deletes not processed.
     pub unprocessed_deletes: Vec<M::Key>,
+    /// Unprocessed writes the server returned that match none of the writes as sent (a put
+    /// whose key reads back differently, a delete key that does not parse as `M::Key`): kept
+    /// rather than dropped, as DynamoDB returned them, ready to send again with the SDK.
+    pub unprocessed_raw: Vec<WriteRequest>,
 }
 
 impl<M: Model> BatchWriteOutput<M> {
     /// Whether every write was processed.
     pub fn is_complete(&self) -> bool {
-        self.unprocessed_puts.is_empty() && self.unprocessed_deletes.is_empty()
+        self.unprocessed_puts.is_empty()
+            && self.unprocessed_deletes.is_empty()
+            && self.unprocessed_raw.is_empty()
+    }
+
+    /// Sorts the server's leftovers into typed puts and deletes; `puts` holds the puts as
+    /// sent, by canonical key. A leftover that matches nothing is kept raw.
+    fn sort(mut puts: HashMap<Vec<u8>, M>, left: Vec<WriteRequest>) -> Self {
+        let mut output = BatchWriteOutput {
+            unprocessed_puts: Vec::new(),
+            unprocessed_deletes: Vec::new(),
+            unprocessed_raw: Vec::new(),
+        };
+        for request in left {
+            match (&request.put_request, &request.delete_request) {
+                (Some(put), None) => {
+                    if let Some(model) = puts.remove(&canonical_key_bytes(M::SCHEMA, &put.item)) {
+                        output.unprocessed_puts.push(model);
+                        continue;
+                    }
+                }
+                (None, Some(delete)) => {
+                    if let Ok(key) = M::Key::from_item(&delete.key) {
+                        output.unprocessed_deletes.push(key);
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            output.unprocessed_raw.push(request);
+        }
+        output
     }
 }
 
@@ -291,12 +289,12 @@ impl<M: Model> BatchWriteOutput<M> {
 pub struct BatchWriteRun<'a, M: Model> {
     client: &'a Client,
     writes: BatchWrite<M>,
-    retry: BatchRetry,
+    retry: RetryPolicy,
 }
 
 impl<'a, M: Model> BatchWriteRun<'a, M> {
-    /// Retry policy for unprocessed writes.
-    pub fn retry(mut self, retry: BatchRetry) -> Self {
+    /// Retry policy for unprocessed writes instead of the client's.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
@@ -342,24 +340,11 @@ impl<'a, M: Model> BatchWriteRun<'a, M> {
                 "the batch writes one key twice; DynamoDB rejects duplicate keys in a batch, so keep one write per key",
             ));
         }
-        let (_, left) = self
+        let progress = self
             .retry
             .run(requests, |pending| write_chunks(client, &table, pending))
             .await?;
-        let mut output = BatchWriteOutput {
-            unprocessed_puts: Vec::new(),
-            unprocessed_deletes: Vec::new(),
-        };
-        for request in left {
-            if let Some(delete) = request.delete_request {
-                output
-                    .unprocessed_deletes
-                    .push(M::Key::from_item(&delete.key)?);
-            } else if let Some(model) = by_key.remove(&write_key::<M>(&request)) {
-                output.unprocessed_puts.push(model);
-            }
-        }
-        Ok(output)
+        Ok(BatchWriteOutput::sort(by_key, progress.left))
     }
 }
 
@@ -373,7 +358,9 @@ fn write_key<M: Model>(request: &WriteRequest) -> Vec<u8> {
     canonical_key_bytes(M::SCHEMA, item)
 }
 
-async fn write_chunks(
+/// One attempt of a batch write: every pending request, in chunks of 25; chunks that failed
+/// transiently stay pending with what the server left unprocessed. Shared with the tracker.
+pub(crate) async fn write_chunks(
     client: &Client,
     table: &str,
     pending: Vec<WriteRequest>,
@@ -401,14 +388,14 @@ async fn write_chunk(
         .request_items(table, chunk.clone())
         .send()
         .await;
-    match sent.map_err(|e| Error::from_sdk("BatchWriteItem", table, e)) {
+    match sent {
         Ok(mut output) => Ok(output
             .unprocessed_items
             .as_mut()
             .and_then(|u| u.remove(table))
             .unwrap_or_default()),
-        Err(Error::Throttled { .. }) => Ok(chunk),
-        Err(error) => Err(error),
+        Err(error) if transient(&error) => Ok(chunk),
+        Err(error) => Err(Error::from_sdk("BatchWriteItem", table, error)),
     }
 }
 
@@ -422,7 +409,8 @@ impl<'a, M: Model> IntoFuture for BatchWriteRun<'a, M> {
 }
 
 impl Client {
-    /// Reads the items with `keys`, 100 per request, retrying unprocessed keys.
+    /// Reads the items with `keys`, 100 per request, retrying unprocessed keys under
+    /// [`Client::retry_policy`].
     pub fn batch_get<K: ModelKey>(
         &self,
         keys: impl IntoIterator<Item = K>,
@@ -431,63 +419,18 @@ impl Client {
             client: self,
             keys: keys.into_iter().collect(),
             consistent: false,
-            retry: BatchRetry::default(),
+            retry: self.retry_policy(),
         }
     }
 
-    /// Runs `writes`, 25 per request, retrying unprocessed ones; the output holds what is
-    /// still unwritten after the retry budget.
+    /// Runs `writes`, 25 per request, retrying unprocessed ones under
+    /// [`Client::retry_policy`]; the output holds what is still unwritten after the last
+    /// attempt.
     pub fn batch_write<M: Model>(&self, writes: BatchWrite<M>) -> BatchWriteRun<'_, M> {
         BatchWriteRun {
             client: self,
             writes,
-            retry: BatchRetry::default(),
+            retry: self.retry_policy(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const QUICK: BatchRetry = BatchRetry {
-        max_attempts: 3,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(4),
-    };
-
-    #[test]
-    fn backoff_is_capped_and_grows() {
-        for attempt in 0..40 {
-            let cap = QUICK
-                .base_delay
-                .saturating_mul(1u32.checked_shl(attempt).unwrap_or(u32::MAX))
-                .min(QUICK.max_delay);
-            assert!(QUICK.backoff(attempt) <= cap);
-        }
-    }
-
-    #[tokio::test]
-    async fn leftovers_come_back_after_the_budget() {
-        let mut attempts = 0;
-        let (done, left) = QUICK
-            .run(vec![1, 2, 3], |pending: Vec<i32>| {
-                attempts += 1;
-                // Each attempt processes the first pending element only.
-                async move { Ok((pending[..1].to_vec(), pending[1..].to_vec())) }
-            })
-            .await
-            .unwrap();
-        assert_eq!(attempts, 3);
-        assert_eq!(done, [1, 2, 3]);
-        assert!(left.is_empty());
-
-        let (done, left) = QUICK
-            .run(vec![1, 2, 3, 4, 5], |pending: Vec<i32>| async move {
-                Ok((pending[..1].to_vec(), pending[1..].to_vec()))
-            })
-            .await
-            .unwrap();
-        assert_eq!((done, left), (vec![1, 2, 3], vec![4, 5]));
     }
 }

@@ -10,6 +10,7 @@ use aws_config::timeout::TimeoutConfig;
 
 use crate::error::Error;
 use crate::model::{Item, ItemReader, Model};
+use crate::retry::RetryPolicy;
 use crate::transform::Transforms;
 
 /// Entry point of every operation: wraps the AWS SDK's DynamoDB and S3 clients.
@@ -36,6 +37,7 @@ struct Inner {
     s3: aws_sdk_s3::Client,
     /// With the table prefix and suffix, which offloaded objects' keys use too.
     transforms: Transforms,
+    retry_policy: RetryPolicy,
 }
 
 impl Client {
@@ -69,6 +71,13 @@ impl Client {
     /// this client's table prefix and suffix (which offloaded objects' keys use).
     pub fn transforms(&self) -> &Transforms {
         &self.inner.transforms
+    }
+
+    /// The policy for what dynamate retries itself (unprocessed batch items, throttled batch
+    /// chunks, the tracker's batch deletes, S3 uploads of offloaded values); see
+    /// [`ClientBuilder::retry_policy`].
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry_policy
     }
 
     /// The DynamoDB table name of model `M` with this client's prefix and suffix.
@@ -109,6 +118,7 @@ pub struct ClientBuilder {
     table_prefix: String,
     table_suffix: String,
     transforms: Transforms,
+    retry_policy: RetryPolicy,
     max_attempts: u32,
     connect_timeout: Duration,
     operation_timeout: Duration,
@@ -122,6 +132,7 @@ impl Default for ClientBuilder {
             table_prefix: String::new(),
             table_suffix: String::new(),
             transforms: Transforms::new(),
+            retry_policy: RetryPolicy::default(),
             // The SDK's own defaults have no read or operation timeout, so a server that
             // accepts and never answers would hang a request forever.
             max_attempts: 3,
@@ -169,6 +180,16 @@ impl ClientBuilder {
     /// Uses `keyring` for encrypted attributes.
     pub fn keyring(mut self, keyring: crate::crypto::Keyring) -> Self {
         self.transforms = self.transforms.with_keyring(keyring);
+        self
+    }
+
+    /// The policy for what dynamate retries itself, on top of the SDK's attempts per request:
+    /// unprocessed batch items and keys, throttled or failed (5xx, dropped) batch chunks, the
+    /// tracker's batch deletes and S3 uploads of offloaded values (409 conflicts, 5xx).
+    /// Default [`RetryPolicy::default`]: 8 attempts, backoff from 50 ms capped at 5 s. Batch
+    /// operations can override it per call with `.retry(..)`.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
         self
     }
 
@@ -235,6 +256,7 @@ impl ClientBuilder {
                 transforms: self
                     .transforms
                     .with_table_affixes(self.table_prefix, self.table_suffix),
+                retry_policy: self.retry_policy,
             }),
         }
     }

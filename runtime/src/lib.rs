@@ -25,6 +25,7 @@ pub mod index;
 pub mod model;
 pub mod offload;
 pub mod ops;
+pub mod retry;
 pub mod rotation;
 pub mod tracker;
 pub mod transact;
@@ -38,6 +39,7 @@ pub use expr::{Condition, Update};
 pub use index::Index;
 pub use model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};
 pub use ops::{Cursor, ModelExt, Page};
+pub use retry::RetryPolicy;
 pub use transform::Transforms;
 
 /// Includes the models that `dynamate_codegen::Builder` generated into `OUT_DIR`: write

@@ -14,14 +14,19 @@
 //!
 //! [`Client::encode_item`] uploads first and returns the item only when every object exists, so an
 //! item never points at a missing object; if an upload fails the caller gets
-//! [`OffloadError::Upload`] and must not (and, through the client, cannot) write the item.
+//! [`OffloadError::Upload`] (or [`OffloadError::UploadConflict`]) and must not (and, through the
+//! client, cannot) write the item.
 //!
 //! - A new value costs exactly one request: `PutObject` with `If-None-Match: *`. Objects larger
 //!   than [`MULTIPART_THRESHOLD`] go through a multipart upload of [`PART_SIZE`] parts, equally
 //!   create-only (`CompleteMultipartUpload` with `If-None-Match: *`), aborted on failure.
-//! - "Already exists" (HTTP 412 `PreconditionFailed`, or 409 `ConditionalRequestConflict` while
-//!   another writer creates the same key) means the value was stored before (deduplication). The
-//!   object is then *refreshed*: copied onto itself (`CopyObject`, metadata `REPLACE`), which sets
+//! - Only "already exists" (HTTP 412 `PreconditionFailed`) means the value was stored before
+//!   (deduplication). A 409 `ConditionalRequestConflict` means another write of the same key is in
+//!   flight: the request is repeated, like one answered with a 5xx or throttling error or lost
+//!   with its connection, under the client's [`crate::retry::RetryPolicy`] (capped, jittered
+//!   exponential backoff; [`crate::ClientBuilder::retry_policy`]). A 409 on every attempt fails
+//!   the write with [`OffloadError::UploadConflict`]; other errors with [`OffloadError::Upload`]. An existing object is then
+//!   *refreshed*: copied onto itself (`CopyObject`, metadata `REPLACE`), which sets
 //!   its `LastModified` to now. This second request is what makes deduplication safe against a
 //!   concurrent [`sweep`]: see "Race safety" below. If the refresh finds the object gone
 //!   (a sweep deleted it in between), the value is uploaded again.
@@ -125,6 +130,26 @@ pub enum OffloadError {
         /// `s3://bucket/key` of the object.
         uri: String,
         /// The S3 error.
+        source: BoxError,
+    },
+    /// A create-only upload kept meeting a conflicting write of the same object (S3 answered
+    /// 409 `ConditionalRequestConflict` to every attempt); the item was not written.
+    #[error(
+        "cannot upload attribute `{attribute}` of table `{table}` to {uri}, so the item was not \
+         written: the upload conflicted with another write of the same object {attempts} times \
+         (S3 answered 409: {}). The conflict is temporary: retry the write",
+        context(.source)
+    )]
+    UploadConflict {
+        /// Table name as declared in the schema.
+        table: &'static str,
+        /// Attribute.
+        attribute: &'static str,
+        /// `s3://bucket/key` of the object.
+        uri: String,
+        /// Attempts made (see [`crate::ClientBuilder::retry_policy`]).
+        attempts: u32,
+        /// The last S3 error.
         source: BoxError,
     },
     /// An item points at an object that does not exist.

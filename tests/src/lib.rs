@@ -19,6 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod faults;
 pub mod fixtures;
 pub mod support;
 

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use dynamate::Error;
-use dynamate::batch::{BatchRetry, BatchWrite};
+use dynamate::batch::BatchWrite;
+use dynamate::{Error, RetryPolicy};
 use dynamate_tests::fixtures::{order, with_table};
 use dynamate_tests::support::Server;
 use dynamate_tests::{Order, OrderKey};
@@ -84,7 +84,7 @@ async fn duplicate_keys_in_one_batch_are_rejected() {
 #[tokio::test]
 async fn retry_policy_is_bounded_and_errors_surface() {
     let client = with_table::<Order>(Server::Moto).await;
-    let quick = BatchRetry {
+    let quick = RetryPolicy {
         max_attempts: 2,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(5),

@@ -286,6 +286,7 @@ async fn queries_by_status_in_order() {
                     .unwrap();
                 assert!(page.tasks.len() <= 5);
                 pages += 1;
+                assert!(pages <= 10, "23 tasks in pages of 5 never end: {seen:?}");
                 seen.extend(page.tasks.into_iter().map(|t| t.task_id));
                 match page.cursor {
                     Some(next) => cursor = Some(next),

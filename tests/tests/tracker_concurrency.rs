@@ -1,6 +1,7 @@
 //! Many workers, random failures, crashes and stalls against a local moto server: every task
-//! ends succeeded or ignored, no task is ever held by two workers at once, fencing epochs only
-//! increase, and stale workers' writes are rejected.
+//! ends succeeded or ignored, no task is ever held by two workers at once (checked for the whole
+//! time a worker believes it holds it, across sleeps inside the work), fencing epochs only
+//! increase, and stale workers' writes are rejected. Every polling loop has a deadline.
 
 mod tracker_common;
 
@@ -22,6 +23,13 @@ const WORKERS: u64 = 8;
 const SHORT_LEASE: Duration = Duration::from_millis(400);
 /// Lease of the other attempts: far longer than any attempt takes.
 const LONG_LEASE: Duration = Duration::from_secs(60);
+/// Longest a worker works while holding a task (it sleeps in slices of a millisecond or more,
+/// so other workers run meanwhile).
+const MAX_WORK_MS: u64 = 12;
+/// The whole test's deadline: a regression that makes workers wait forever fails instead.
+const DEADLINE: Duration = Duration::from_secs(300);
+/// Deadline of each wait for another worker's takeover.
+const TAKEOVER_DEADLINE: Duration = Duration::from_secs(60);
 
 /// What an attempt does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +72,23 @@ impl Observed {
         seen.push(epoch);
     }
 
-    fn leave(&self, task_id: &str) {
-        self.holders.lock().unwrap().remove(task_id);
+    /// Still inside the work closure: the task must still be held by this worker alone.
+    fn still_holds(&self, task_id: &str, worker: u64) {
+        let holder = self.holders.lock().unwrap().get(task_id).copied();
+        assert_eq!(
+            holder,
+            Some(worker),
+            "task {task_id} taken from worker {worker} while it held the lease"
+        );
+    }
+
+    fn leave(&self, task_id: &str, worker: u64) {
+        let holder = self.holders.lock().unwrap().remove(task_id);
+        assert_eq!(
+            holder,
+            Some(worker),
+            "task {task_id} changed holders while worker {worker} held it"
+        );
     }
 }
 
@@ -88,9 +111,14 @@ fn behaviour(rng: &mut StdRng, worker: u64, observed: &Observed) -> Behaviour {
 
 /// Waits until the task's epoch moved past `epoch` (another worker reclaimed it).
 async fn wait_for_takeover(client: &dynamate::Client, task_id: &str, epoch: u64) {
-    while Enrich::get(client, task_id).await.unwrap().unwrap().epoch == epoch {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let wait = async {
+        while Enrich::get(client, task_id).await.unwrap().unwrap().epoch == epoch {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(TAKEOVER_DEADLINE, wait)
+        .await
+        .unwrap_or_else(|_| panic!("no worker took {task_id} over from epoch {epoch}"));
 }
 
 /// One attempt on `task_id`. Crashes return at once; stalls run in the background.
@@ -101,6 +129,7 @@ async fn attempt(
     worker: u64,
     observed: &Arc<Observed>,
     stalled: &mut Vec<tokio::task::JoinHandle<()>>,
+    work_ms: u64,
 ) {
     let lease = match behaviour {
         Behaviour::Crash | Behaviour::Stall => SHORT_LEASE,
@@ -112,8 +141,13 @@ async fn attempt(
             let obs = Arc::clone(observed);
             let outcome = Enrich::run_with(client, &task_id, options, |ctx| async move {
                 obs.enter(ctx.task_id(), ctx.epoch(), worker);
+                // Work for a while, checking after every slice that nobody else took the task.
+                for _ in 0..work_ms {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    obs.still_holds(ctx.task_id(), worker);
+                }
                 tokio::task::yield_now().await;
-                obs.leave(ctx.task_id());
+                obs.leave(ctx.task_id(), worker);
                 match behaviour {
                     Behaviour::Succeed => Ok(ctx.epoch()),
                     _ => Err(Boom::new(ctx.epoch() as u32)),
@@ -130,7 +164,7 @@ async fn attempt(
             let obs = Arc::clone(observed);
             let run = Enrich::run_with(client, &task_id, options, |ctx| async move {
                 obs.enter(ctx.task_id(), ctx.epoch(), worker);
-                obs.leave(ctx.task_id()); // the crashed process holds nothing
+                obs.leave(ctx.task_id(), worker); // the crashed process holds nothing
                 let _ = started.send(());
                 std::future::pending::<Result<(), Boom>>().await
             });
@@ -146,7 +180,7 @@ async fn attempt(
                 let watcher = client.clone();
                 let outcome = Enrich::run_with(&client, &task_id, options, |ctx| async move {
                     obs.enter(ctx.task_id(), ctx.epoch(), worker);
-                    obs.leave(ctx.task_id()); // frozen: it cannot act until it wakes up
+                    obs.leave(ctx.task_id(), worker); // frozen: it cannot act until it wakes up
                     obs.stalls.fetch_add(1, Ordering::Relaxed);
                     wait_for_takeover(&watcher, ctx.task_id(), ctx.epoch()).await;
                     Ok::<_, Boom>(ctx.epoch())
@@ -193,7 +227,17 @@ async fn worker(
         ids.shuffle(&mut rng);
         for task_id in ids.into_iter().take(6) {
             let behaviour = behaviour(&mut rng, id, &observed);
-            attempt(&client, task_id, behaviour, id, &observed, &mut stalled).await;
+            let work_ms = rng.random_range(0..=MAX_WORK_MS);
+            attempt(
+                &client,
+                task_id,
+                behaviour,
+                id,
+                &observed,
+                &mut stalled,
+                work_ms,
+            )
+            .await;
         }
     }
 }
@@ -214,11 +258,16 @@ async fn workers_with_failures_and_crashes_finish_every_task() {
     let workers: Vec<_> = (0..WORKERS)
         .map(|id| tokio::spawn(worker(client.clone(), id, Arc::clone(&observed))))
         .collect();
-    for handle in workers {
-        for stalled in handle.await.unwrap() {
-            stalled.await.unwrap();
+    let all = async {
+        for handle in workers {
+            for stalled in handle.await.unwrap() {
+                stalled.await.unwrap();
+            }
         }
-    }
+    };
+    tokio::time::timeout(DEADLINE, all)
+        .await
+        .expect("the workers did not finish every task before the deadline");
 
     let counts: HashMap<_, _> = Enrich::counts(&client).await.unwrap().into_iter().collect();
     assert_eq!(

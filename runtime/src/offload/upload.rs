@@ -2,7 +2,9 @@
 //! `CopyObject` for a deduplicated one, multipart for large objects.
 
 use std::collections::HashSet;
+use std::future::Future;
 
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -12,6 +14,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use super::{BoxError, CONTENT_TYPE, MAX_CONCURRENT_REQUESTS, OffloadError, http_status};
 use crate::client::Client;
+use crate::retry::RetryPolicy;
 use crate::transform::PendingUpload;
 
 /// Objects larger than this many bytes are uploaded in parts.
@@ -51,15 +54,20 @@ pub async fn upload_with_concurrency(
     let unique = uploads
         .into_iter()
         .filter(|upload| seen.insert((upload.bucket.clone(), upload.key.clone())));
+    let policy = &client.retry_policy();
     let results: Vec<_> = stream::iter(unique)
-        .map(|upload| upload_one(client.s3(), upload))
+        .map(|upload| upload_one(client.s3(), policy, upload))
         .buffer_unordered(limit.max(1))
         .collect()
         .await;
     results.into_iter().collect()
 }
 
-async fn upload_one(s3: &aws_sdk_s3::Client, upload: PendingUpload) -> Result<(), OffloadError> {
+async fn upload_one(
+    s3: &aws_sdk_s3::Client,
+    policy: &RetryPolicy,
+    upload: PendingUpload,
+) -> Result<(), OffloadError> {
     let uri = upload.uri();
     let (table, attribute) = (upload.table, upload.attribute);
     let object = Object {
@@ -67,13 +75,22 @@ async fn upload_one(s3: &aws_sdk_s3::Client, upload: PendingUpload) -> Result<()
         key: upload.key,
         bytes: Bytes::from(upload.bytes),
     };
-    ensure_fresh(s3, &object)
+    ensure_fresh(s3, policy, &object)
         .await
-        .map_err(|source| OffloadError::Upload {
-            table,
-            attribute,
-            uri,
-            source,
+        .map_err(|failed| match failed.kind {
+            Kind::Conflict => OffloadError::UploadConflict {
+                table,
+                attribute,
+                uri,
+                attempts: failed.attempts,
+                source: failed.error,
+            },
+            Kind::Transient | Kind::Fatal => OffloadError::Upload {
+                table,
+                attribute,
+                uri,
+                source: failed.error,
+            },
         })
 }
 
@@ -94,29 +111,103 @@ impl Object {
 enum Created {
     /// The object did not exist and was written.
     New,
-    /// The object existed already (412), or another writer was creating it (409).
+    /// The object existed already (412 to the create-only write).
     Existing,
+}
+
+/// A failed S3 request (the last one, when retried), classified.
+#[derive(Debug)]
+struct Failed {
+    kind: Kind,
+    error: BoxError,
+    /// Attempts made (set by [`retried`]).
+    attempts: u32,
+}
+
+/// Whether a failed request is worth repeating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// 409: a conflicting write to the same key is in flight; repeat it.
+    Conflict,
+    /// 5xx, throttling, a timeout or a failed connection; repeat it.
+    Transient,
+    /// Anything else (no such bucket, access denied, ...): repeating cannot help.
+    Fatal,
+}
+
+impl Failed {
+    fn fatal(error: impl Into<BoxError>) -> Self {
+        Failed {
+            kind: Kind::Fatal,
+            error: error.into(),
+            attempts: 1,
+        }
+    }
+}
+
+impl<E> From<SdkError<E, HttpResponse>> for Failed
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    fn from(error: SdkError<E, HttpResponse>) -> Self {
+        let kind = if http_status(&error) == Some(409) {
+            Kind::Conflict
+        } else if crate::retry::transient(&error) {
+            Kind::Transient
+        } else {
+            Kind::Fatal
+        };
+        Failed {
+            kind,
+            error: error.into(),
+            attempts: 1,
+        }
+    }
+}
+
+/// Runs `request` under `policy`, repeating conflicts and transient failures.
+async fn retried<T, F, Fut>(policy: &RetryPolicy, mut request: F) -> Result<T, Failed>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Failed>>,
+{
+    let mut attempts = 0;
+    let attempt = || {
+        attempts += 1;
+        request()
+    };
+    let result = policy
+        .retry(attempt, |failed: &Failed| failed.kind != Kind::Fatal)
+        .await;
+    result.map_err(|failed| Failed { attempts, ..failed })
 }
 
 /// Makes sure the object exists with a `LastModified` from now on.
 ///
 /// A new small value: one create-only `PutObject`. An existing one: that request plus a refresh.
 /// A large value is refreshed first (one request, no transfer if it exists) and uploaded in parts
-/// only if missing.
-async fn ensure_fresh(s3: &aws_sdk_s3::Client, object: &Object) -> Result<(), BoxError> {
-    if object.is_large() && refresh(s3, object).await? {
+/// only if missing. Each request is repeated under `policy` on a 409, a 5xx, throttling or a
+/// failed connection; only a 412 means that the object exists.
+async fn ensure_fresh(
+    s3: &aws_sdk_s3::Client,
+    policy: &RetryPolicy,
+    object: &Object,
+) -> Result<(), Failed> {
+    let refresh = || retried(policy, || refresh(s3, object));
+    let create = || retried(policy, || create(s3, object));
+    if object.is_large() && refresh().await? {
         return Ok(());
     }
-    match create(s3, object).await? {
+    match create().await? {
         Created::New => Ok(()),
-        Created::Existing if refresh(s3, object).await? => Ok(()),
+        Created::Existing if refresh().await? => Ok(()),
         // Deleted between the two requests (a sweep): store it again. "Existing" now means a
         // concurrent writer has just created it, which is as fresh as our own write.
-        Created::Existing => create(s3, object).await.map(drop),
+        Created::Existing => create().await.map(drop),
     }
 }
 
-async fn create(s3: &aws_sdk_s3::Client, object: &Object) -> Result<Created, BoxError> {
+async fn create(s3: &aws_sdk_s3::Client, object: &Object) -> Result<Created, Failed> {
     if object.is_large() {
         create_multipart(s3, object).await
     } else {
@@ -133,19 +224,21 @@ async fn create(s3: &aws_sdk_s3::Client, object: &Object) -> Result<Created, Box
     }
 }
 
-fn created<T, E>(result: Result<T, SdkError<E, HttpResponse>>) -> Result<Created, BoxError>
+/// The outcome of a create-only write: only 412 means "exists"; a 409 is a conflicting write in
+/// flight, never taken for success.
+fn created<T, E>(result: Result<T, SdkError<E, HttpResponse>>) -> Result<Created, Failed>
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     match result {
         Ok(_) => Ok(Created::New),
-        Err(error) if matches!(http_status(&error), Some(409 | 412)) => Ok(Created::Existing),
+        Err(error) if http_status(&error) == Some(412) => Ok(Created::Existing),
         Err(error) => Err(error.into()),
     }
 }
 
 /// Copies the object onto itself so its `LastModified` is now; `false` if it does not exist.
-async fn refresh(s3: &aws_sdk_s3::Client, object: &Object) -> Result<bool, BoxError> {
+async fn refresh(s3: &aws_sdk_s3::Client, object: &Object) -> Result<bool, Failed> {
     let result = s3
         .copy_object()
         .bucket(&object.bucket)
@@ -176,7 +269,7 @@ fn copy_source(bucket: &str, key: &str) -> String {
 }
 
 /// A create-only multipart upload; aborted unless it completes with a new object.
-async fn create_multipart(s3: &aws_sdk_s3::Client, object: &Object) -> Result<Created, BoxError> {
+async fn create_multipart(s3: &aws_sdk_s3::Client, object: &Object) -> Result<Created, Failed> {
     let upload_id = s3
         .create_multipart_upload()
         .bucket(&object.bucket)
@@ -185,7 +278,7 @@ async fn create_multipart(s3: &aws_sdk_s3::Client, object: &Object) -> Result<Cr
         .send()
         .await?
         .upload_id
-        .ok_or("CreateMultipartUpload returned no upload id")?;
+        .ok_or_else(|| Failed::fatal("CreateMultipartUpload returned no upload id"))?;
     let result = send_parts(s3, object, &upload_id).await;
     if !matches!(result, Ok(Created::New)) {
         // Best effort: the upload failed or was not needed; a bucket lifecycle rule
@@ -205,7 +298,7 @@ async fn send_parts(
     s3: &aws_sdk_s3::Client,
     object: &Object,
     upload_id: &str,
-) -> Result<Created, BoxError> {
+) -> Result<Created, Failed> {
     let chunks = (0..object.bytes.len()).step_by(PART_SIZE).map(|start| {
         object
             .bytes
@@ -222,7 +315,7 @@ async fn send_parts(
                 .body(ByteStream::from(chunk))
                 .send()
                 .await?;
-            Ok::<_, BoxError>(
+            Ok::<_, Failed>(
                 CompletedPart::builder()
                     .part_number(number)
                     .set_e_tag(part.e_tag)

@@ -147,6 +147,23 @@ pub enum TrackerError {
     /// The task id is empty (DynamoDB keys cannot be empty).
     #[error("a task id must not be empty")]
     EmptyTaskId,
+    /// `delete_all` could not delete every task: DynamoDB left some unprocessed (or throttled
+    /// the requests) through the last attempt of the client's retry policy.
+    #[error(
+        "{} task(s) of table `{table}` were not deleted after {attempts} attempts (DynamoDB left them unprocessed or throttled the requests; {deleted} were deleted): {}; run `delete_all` again later, raise the table's capacity, or allow more attempts with `ClientBuilder::retry_policy`",
+        task_ids.len(),
+        task_ids.join(", ")
+    )]
+    NotDeleted {
+        /// The table.
+        table: String,
+        /// Tasks deleted before the attempts ran out.
+        deleted: u64,
+        /// Batch attempts made.
+        attempts: u32,
+        /// The tasks still there.
+        task_ids: Vec<String>,
+    },
     /// A query cursor does not belong to this query.
     #[error(
         "the cursor does not belong to this query ({reason}); pass the cursor of the previous page of the same query"

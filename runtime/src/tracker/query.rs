@@ -2,7 +2,6 @@
 //! resets and deletion of one use case's tasks.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Duration;
 
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, Select, WriteRequest};
@@ -446,53 +445,66 @@ pub(crate) async fn reset_ignored<T: Tracker>(client: &Client) -> Result<u64, Tr
     Ok(reset)
 }
 
-/// Batch deletes of up to 25 keys; unprocessed ones are sent again.
-async fn delete_keys(client: &Client, table: &str, pks: Vec<String>) -> Result<(), TrackerError> {
-    for chunk in pks.chunks(25) {
-        let mut requests: Vec<WriteRequest> = chunk
-            .iter()
-            .map(|pk| {
-                let key = HashMap::from([(attr::PK.to_string(), AttributeValue::S(pk.clone()))]);
-                let delete = DeleteRequest::builder()
-                    .set_key(Some(key))
-                    .build()
-                    .expect("key is set");
-                WriteRequest::builder().delete_request(delete).build()
-            })
-            .collect();
-        let mut backoff = Duration::from_millis(50);
-        while !requests.is_empty() {
-            let output = client
-                .dynamodb()
-                .batch_write_item()
-                .request_items(table, requests)
-                .send()
-                .await
-                .map_err(|e| request_error("BatchWriteItem", table, e))?;
-            requests = output
-                .unprocessed_items
-                .and_then(|mut items| items.remove(table))
-                .unwrap_or_default();
-            if !requests.is_empty() {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-        }
+/// Deletes the tasks with these `(pk, task_id)` keys through the batch path (chunks of 25,
+/// unprocessed and throttled ones retried under the client's retry policy); returns how many
+/// were deleted, or [`TrackerError::NotDeleted`] naming the tasks still there after the last
+/// attempt.
+async fn delete_keys(
+    client: &Client,
+    table: &str,
+    keys: Vec<(String, String)>,
+) -> Result<u64, TrackerError> {
+    let requests: Vec<WriteRequest> = keys
+        .iter()
+        .map(|(pk, _)| {
+            let key = HashMap::from([(attr::PK.to_string(), AttributeValue::S(pk.clone()))]);
+            let delete = DeleteRequest::builder()
+                .set_key(Some(key))
+                .build()
+                .expect("key is set");
+            WriteRequest::builder().delete_request(delete).build()
+        })
+        .collect();
+    let policy = client.retry_policy();
+    let progress = policy
+        .run(requests, |pending| {
+            crate::batch::write_chunks(client, table, pending)
+        })
+        .await
+        .map_err(|e| request_error("BatchWriteItem", table, e))?;
+    if progress.left.is_empty() {
+        return Ok(keys.len() as u64);
     }
-    Ok(())
+    let task_ids: HashMap<String, String> = keys.into_iter().collect();
+    let total = task_ids.len();
+    let remaining: Vec<String> = progress
+        .left
+        .iter()
+        .map(|request| {
+            let pk = request
+                .delete_request
+                .as_ref()
+                .and_then(|d| d.key.get(attr::PK))
+                .and_then(|v| v.as_s().ok());
+            match pk {
+                Some(pk) => task_ids.get(pk).cloned().unwrap_or_else(|| pk.clone()),
+                None => format!("{request:?}"),
+            }
+        })
+        .collect();
+    Err(TrackerError::NotDeleted {
+        table: table.to_string(),
+        deleted: (total - remaining.len().min(total)) as u64,
+        attempts: progress.attempts,
+        task_ids: remaining,
+    })
 }
 
 pub(crate) async fn delete_all<T: Tracker>(client: &Client) -> Result<u64, TrackerError> {
     let table = client.resolve_table_name(T::CONFIG.table_name);
-    let mut deleted = 0;
+    let mut keys = Vec::new();
     for &status in T::Status::ALL {
-        let pks: Vec<String> = status_keys::<T>(client, &table, status)
-            .await?
-            .into_iter()
-            .map(|(pk, _)| pk)
-            .collect();
-        deleted += pks.len() as u64;
-        delete_keys(client, &table, pks).await?;
+        keys.extend(status_keys::<T>(client, &table, status).await?);
     }
-    Ok(deleted)
+    delete_keys(client, &table, keys).await
 }

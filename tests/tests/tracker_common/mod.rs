@@ -140,13 +140,19 @@ pub async fn crash<T: Tracker>(client: &dynamate::Client, task_id: &str, lease: 
     }
 }
 
-/// Waits (polling, no timing assertion) until `task_id`'s lease has expired.
+/// Waits (polling, no timing assertion) until `task_id`'s lease has expired; fails after a
+/// minute instead of hanging.
 pub async fn wait_for_expiry<T: Tracker>(client: &dynamate::Client, task_id: &str) {
-    loop {
-        let task = T::get(client, task_id).await.unwrap().unwrap();
-        if task.lease_expired(chrono::Utc::now()) {
-            return;
+    let wait = async {
+        loop {
+            let task = T::get(client, task_id).await.unwrap().unwrap();
+            if task.lease_expired(chrono::Utc::now()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
+    tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .unwrap_or_else(|_| panic!("the lease of {task_id} did not expire within a minute"));
 }
