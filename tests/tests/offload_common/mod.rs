@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use dynamate::model::{KeyAttribute, ScalarType};
-use dynamate::{Client, ClientBuilder, Item, Model, Transforms};
+use dynamate::{Client, Item, Model, Transforms};
 use dynamate_tests::support::{Server, builder, unique_name};
 
 /// The buckets the example schemas declare.
@@ -19,17 +19,11 @@ pub async fn client_with_bucket() -> (Client, String) {
 
 /// [`client_with_bucket`] with a keyring (and whatever else) in `transforms`.
 pub async fn client_with_transforms(transforms: Transforms) -> (Client, String) {
-    client_from(builder(Server::Moto), transforms).await
-}
-
-/// [`client_with_transforms`] from any client builder (one through the fault proxy, with a
-/// given table prefix, ...).
-pub async fn client_from(builder: ClientBuilder, transforms: Transforms) -> (Client, String) {
     let bucket = unique_name("offload").to_lowercase();
     let transforms = SCHEMA_BUCKETS.iter().fold(transforms, |t, declared| {
         t.with_bucket_override(*declared, &bucket)
     });
-    let client = builder.transforms(transforms).build().await;
+    let client = builder(Server::Moto).transforms(transforms).build().await;
     client
         .s3()
         .create_bucket()
