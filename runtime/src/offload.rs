@@ -136,9 +136,9 @@ pub enum OffloadError {
     /// 409 `ConditionalRequestConflict` to every attempt); the item was not written.
     #[error(
         "cannot upload attribute `{attribute}` of table `{table}` to {uri}, so the item was not \
-         written: the upload conflicted with another write of the same object {attempts} times \
-         (S3 answered 409: {}). The conflict is temporary: retry the write",
-        context(.source)
+         written: the upload conflicted with another write of the same object on all \
+         {attempts} attempts (S3 answered 409 ConditionalRequestConflict). The conflict is \
+         temporary: retry the write"
     )]
     UploadConflict {
         /// Table name as declared in the schema.

@@ -23,6 +23,11 @@ fn page(url: &str) -> Url {
     }
 }
 
+/// Offloads the schema's bucket to `bucket`.
+fn into_bucket(bucket: &str) -> Transforms {
+    Transforms::new().with_bucket_override("my-bucket", bucket)
+}
+
 /// A client whose S3 requests go through the proxy in front of moto, offloading to a new bucket
 /// with retries under `policy`, and whose DynamoDB is `server`'s, with the `Url` table created;
 /// and the bucket's name.
@@ -32,17 +37,14 @@ async fn proxied_with(
     prefix: &str,
     policy: RetryPolicy,
 ) -> (Client, String) {
-    let builder = proxy.builder().table_prefix(prefix).retry_policy(policy);
-    let (mut client, bucket) = client_from(builder, Transforms::new()).await;
-    if server == Server::Dynalite {
-        let dynalite = dynamate_tests::support::client(server).await;
-        client = proxy
-            .builder()
-            .table_prefix(prefix)
-            .retry_policy(policy)
-            .transforms(client.transforms().clone())
-            .build_from_clients(dynalite.dynamodb().clone(), client.s3().clone());
-    }
+    let (_, bucket) = client_with_bucket().await;
+    let s3 = proxy.client().await;
+    let dynamodb = dynamate_tests::support::client(server).await;
+    let client = builder(server)
+        .table_prefix(prefix)
+        .retry_policy(policy)
+        .transforms(into_bucket(&bucket))
+        .build_from_clients(dynamodb.dynamodb().clone(), s3.s3().clone());
     // Waits until the table is active (dynalite creates tables asynchronously).
     client
         .create_table::<Url>()
@@ -55,8 +57,12 @@ async fn proxied_with(
 /// The object keys a write of `url` uploads to, learnt by encoding it with a direct client (same
 /// table prefix) into a scratch bucket.
 async fn object_keys_of(prefix: &str, url: &Url) -> Vec<String> {
-    let builder = builder(Server::Moto).table_prefix(prefix);
-    let (client, _scratch) = client_from(builder, Transforms::new()).await;
+    let (_, scratch) = client_with_bucket().await;
+    let client = builder(Server::Moto)
+        .table_prefix(prefix)
+        .transforms(into_bucket(&scratch))
+        .build()
+        .await;
     let item = client.encode_item(url).await.expect("encode");
     vec![pointer(&item, "html").key, pointer(&item, "content").key]
 }
@@ -409,7 +415,7 @@ async fn access_denied_is_not_retried() {
         ),
         "{error:?}"
     );
-    assert!(error.to_string().contains("AccessDenied"), "{error}");
+    assert!(format!("{error:?}").contains("AccessDenied"), "{error:?}");
     assert_eq!(denied.hits().await.hits, 1);
     assert_eq!(get_raw::<Url>(&setup.client, &setup.url.key()).await, None);
 }
