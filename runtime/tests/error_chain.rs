@@ -252,6 +252,16 @@ fn offload_errors_keep_the_s3_error_as_source() {
             },
         ),
         (
+            "upload conflict",
+            OffloadError::UploadConflict {
+                table: "t",
+                attribute: "a",
+                uri: "s3://b/k".into(),
+                attempts: 8,
+                source: leaf(),
+            },
+        ),
+        (
             "fetch",
             OffloadError::Fetch {
                 table: "t",
