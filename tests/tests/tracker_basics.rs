@@ -147,7 +147,9 @@ async fn nested_start_is_refused() {
             if *until == ctx.lease_expires_at())
         );
         assert!(
-            error.to_string().contains("another worker holds its lease"),
+            dynamate::Report(&error)
+                .to_string()
+                .contains("another worker holds its lease"),
             "{error}"
         );
         Ok::<_, Boom>(())
@@ -231,7 +233,7 @@ async fn missing_task() {
         .unwrap_err();
     assert_eq!(error.refusal(), Some(&Refusal::NotFound));
     assert!(
-        error
+        dynamate::Report(&error)
             .to_string()
             .contains("task `nope` of use case `ingest`"),
         "{error}"
@@ -479,7 +481,12 @@ async fn stale_worker_writes_are_rejected() {
         lost.current_status.as_deref(),
         Some(IngestStatus::Succeeded.as_str())
     );
-    assert!(error.to_string().contains("lost the lease"), "{error}");
+    assert!(
+        dynamate::Report(&error)
+            .to_string()
+            .contains("lost the lease"),
+        "{error}"
+    );
     let task = Ingest::get(&client, "t-1").await.unwrap().unwrap();
     assert_eq!(task.output_as::<String>().unwrap(), Some(fresh));
     assert_eq!(

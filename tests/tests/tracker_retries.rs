@@ -111,5 +111,8 @@ async fn heartbeat_and_finish_after_a_delete_are_lost_leases() {
     .await;
     let lost = outcome.unwrap_err();
     assert!(lost.lease_lost().is_some(), "{lost}");
-    assert!(lost.to_string().contains("was deleted"), "{lost}");
+    assert!(
+        dynamate::Report(&lost).to_string().contains("was deleted"),
+        "{lost}"
+    );
 }
