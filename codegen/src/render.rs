@@ -169,7 +169,8 @@ fn field_view(table: &Table, field: &Field) -> Value {
         Role::HashKey => "HashKey",
         Role::RangeKey => "RangeKey",
         Role::Value => "Value",
-        Role::Sealed => "Sealed",
+        Role::Randomized => "Randomized",
+        Role::Offloaded => "Offloaded",
     };
     json!({
         "rust": field.rust,

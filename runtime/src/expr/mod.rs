@@ -33,7 +33,7 @@
 //! ```compile_fail
 //! # use dynamate::{Attr, Field, model::role, codec::Bytes, expr::Condition};
 //! # struct Archive;
-//! const SECRET: Attr<Archive, Bytes, role::Sealed> = Attr::new(Field::plain("secret"));
+//! const SECRET: Attr<Archive, Bytes, role::Randomized> = Attr::new(Field::plain("secret"));
 //! // Randomized ciphertexts differ for equal plaintexts: equality could never match.
 //! let filter: Condition<Archive> = SECRET.eq(vec![1, 2, 3]);
 //! ```
@@ -60,7 +60,10 @@ mod update;
 
 pub use condition::{AttrType, Condition, Size};
 pub use key_condition::{HashCondition, IndexRange, RangeCondition};
-pub use operand::{Compare, Contains, Filterable, IntoOperand, Prefix, Removable, SetCodec};
+pub use operand::{
+    Compare, ConditionEq, Contains, Deterministic, Filterable, Inline, IntoOperand, Prefix,
+    Removable, SetCodec, Updatable,
+};
 pub use update::Update;
 
 pub(crate) use condition::Node;
