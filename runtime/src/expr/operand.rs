@@ -164,7 +164,7 @@ impl ConditionEq for role::Offloaded {}
 /// unambiguous (`Product::MEDIUM.eq(0)` infers `i16`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as a value of type `{T}` in an expression",
-    label = "expected a `{T}` (the attribute's type) or a borrowed form of it",
+    label = "expected the attribute's type, `{T}`, or a borrowed form of it",
     note = "operands have the attribute's type: `&str` or `String` for strings, `&[u8]` or \
             `Vec<u8>` for bytes, the exact number type for numbers"
 )]
