@@ -63,15 +63,25 @@ fn capacity(t: Option<&ProvisionedThroughputDescription>) -> Option<(i64, i64)> 
     (pair != (0, 0)).then_some(pair)
 }
 
-fn projection(p: Option<&Projection>) -> (String, BTreeSet<String>) {
+/// One index as described: its name and what a schema declares of it.
+fn described_index(
+    name: Option<&str>,
+    key_schema: &[KeySchemaElement],
+    p: Option<&Projection>,
+    capacity: Option<(i64, i64)>,
+) -> (String, Index) {
     let p = p.expect("every index has a projection");
-    (
-        p.projection_type()
+    let index = Index {
+        key: key(key_schema),
+        projection: p
+            .projection_type()
             .expect("projection type")
             .as_str()
             .to_string(),
-        p.non_key_attributes().iter().cloned().collect(),
-    )
+        non_key: p.non_key_attributes().iter().cloned().collect(),
+        capacity,
+    };
+    (name.expect("index name").to_string(), index)
 }
 
 fn described(d: &TableDescription, ttl: Option<String>) -> Table {
@@ -96,29 +106,14 @@ fn described(d: &TableDescription, ttl: Option<String>) -> Table {
             .global_secondary_indexes()
             .iter()
             .map(|i| {
-                let (projection, non_key) = projection(i.projection());
-                let index = Index {
-                    key: key(i.key_schema()),
-                    projection,
-                    non_key,
-                    capacity: capacity(i.provisioned_throughput()),
-                };
-                (i.index_name().unwrap().to_string(), index)
+                let capacity = capacity(i.provisioned_throughput());
+                described_index(i.index_name(), i.key_schema(), i.projection(), capacity)
             })
             .collect(),
         local: d
             .local_secondary_indexes()
             .iter()
-            .map(|i| {
-                let (projection, non_key) = projection(i.projection());
-                let index = Index {
-                    key: key(i.key_schema()),
-                    projection,
-                    non_key,
-                    capacity: None,
-                };
-                (i.index_name().unwrap().to_string(), index)
-            })
+            .map(|i| described_index(i.index_name(), i.key_schema(), i.projection(), None))
             .collect(),
         ttl,
     }
