@@ -2,7 +2,7 @@
 
 #[allow(non_camel_case_types, non_snake_case)]
 /// Secrets encrypted on the client before they reach DynamoDB.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Archive {
     /// Attribute `aid`.
     pub aid: ::std::string::String,
@@ -16,6 +16,46 @@ pub struct Archive {
     pub secret_float: ::core::primitive::f64,
     /// Attribute `secret_data`.
     pub secret_data: ::dynamate::__private::serde_json::Value,
+}
+
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("Archive");
+        ::dynamate::model::debug_field(&mut out, "aid", Self::AID.field(), &self.aid);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "secret_message",
+            Self::SECRET_MESSAGE.field(),
+            &self.secret_message,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "secret_binary",
+            Self::SECRET_BINARY.field(),
+            &self.secret_binary,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "secret_integer",
+            Self::SECRET_INTEGER.field(),
+            &self.secret_integer,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "secret_float",
+            Self::SECRET_FLOAT.field(),
+            &self.secret_float,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "secret_data",
+            Self::SECRET_DATA.field(),
+            &self.secret_data,
+        );
+        out.finish()
+    }
 }
 
 #[allow(non_camel_case_types, non_snake_case)]
@@ -54,7 +94,7 @@ impl Archive {
     pub const SECRET_BINARY: ::dynamate::Attr<
         Archive,
         ::dynamate::codec::Bytes,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_binary",
         transform: ::dynamate::transform::Transform {
@@ -86,7 +126,7 @@ impl Archive {
     pub const SECRET_FLOAT: ::dynamate::Attr<
         Archive,
         ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_float",
         transform: ::dynamate::transform::Transform {
@@ -102,7 +142,7 @@ impl Archive {
     pub const SECRET_DATA: ::dynamate::Attr<
         Archive,
         ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_data",
         transform: ::dynamate::transform::Transform {
@@ -200,7 +240,7 @@ impl ::dynamate::ModelKey for ArchiveKey {
 
 #[allow(non_camel_case_types, non_snake_case)]
 /// A user activity event.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Event {
     /// Attribute `user_id`.
     pub user_id: ::std::string::String,
@@ -229,6 +269,66 @@ pub struct Event {
     pub created_at: ::dynamate::__private::chrono::DateTime<
         ::dynamate::__private::chrono::Utc,
     >,
+}
+
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for Event {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("Event");
+        ::dynamate::model::debug_field(
+            &mut out,
+            "user_id",
+            Self::USER_ID.field(),
+            &self.user_id,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "event_id",
+            Self::EVENT_ID.field(),
+            &self.event_id,
+        );
+        ::dynamate::model::debug_field(&mut out, "kind", Self::KIND.field(), &self.kind);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "count",
+            Self::COUNT.field(),
+            &self.count,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "score",
+            Self::SCORE.field(),
+            &self.score,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "active",
+            Self::ACTIVE.field(),
+            &self.active,
+        );
+        ::dynamate::model::debug_field(&mut out, "note", Self::NOTE.field(), &self.note);
+        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "labels",
+            Self::LABELS.field(),
+            &self.labels,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "metrics",
+            Self::METRICS.field(),
+            &self.metrics,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "created_at",
+            Self::CREATED_AT.field(),
+            &self.created_at,
+        );
+        out.finish()
+    }
 }
 
 #[allow(non_camel_case_types, non_snake_case)]
@@ -418,7 +518,7 @@ impl ::dynamate::ModelKey for EventKey {
 /// A product in a catalog.
 ///
 /// Partitioned by tenant, sorted by SKU.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Product {
     /// Attribute `tenant`.
     pub tenant: ::std::string::String,
@@ -496,6 +596,188 @@ pub struct Product {
     pub category: ::std::string::String,
     /// Attribute `rank`.
     pub rank: ::core::primitive::i64,
+}
+
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for Product {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("Product");
+        ::dynamate::model::debug_field(
+            &mut out,
+            "tenant",
+            Self::TENANT.field(),
+            &self.tenant,
+        );
+        ::dynamate::model::debug_field(&mut out, "sku", Self::SKU.field(), &self.sku);
+        ::dynamate::model::debug_field(&mut out, "name", Self::NAME.field(), &self.name);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "product_type",
+            Self::PRODUCT_TYPE.field(),
+            &self.product_type,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "type",
+            Self::TYPE.field(),
+            &self.r#type,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "image",
+            Self::IMAGE.field(),
+            &self.image,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "active",
+            Self::ACTIVE.field(),
+            &self.active,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "stock",
+            Self::STOCK.field(),
+            &self.stock,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "small",
+            Self::SMALL.field(),
+            &self.small,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "medium",
+            Self::MEDIUM.field(),
+            &self.medium,
+        );
+        ::dynamate::model::debug_field(&mut out, "big", Self::BIG.field(), &self.big);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "unsigned_small",
+            Self::UNSIGNED_SMALL.field(),
+            &self.unsigned_small,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "unsigned_medium",
+            Self::UNSIGNED_MEDIUM.field(),
+            &self.unsigned_medium,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "unsigned_int",
+            Self::UNSIGNED_INT.field(),
+            &self.unsigned_int,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "score",
+            Self::SCORE.field(),
+            &self.score,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "ratio",
+            Self::RATIO.field(),
+            &self.ratio,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "price",
+            Self::PRICE.field(),
+            &self.price,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "released_at",
+            Self::RELEASED_AT.field(),
+            &self.released_at,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "expires_at",
+            Self::EXPIRES_AT.field(),
+            &self.expires_at,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "version",
+            Self::VERSION.field(),
+            &self.version,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "attributes",
+            Self::ATTRIBUTES.field(),
+            &self.attributes,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "dimensions",
+            Self::DIMENSIONS.field(),
+            &self.dimensions,
+        );
+        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "matrix",
+            Self::MATRIX.field(),
+            &self.matrix,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "notes",
+            Self::NOTES.field(),
+            &self.notes,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "prices_by_region",
+            Self::PRICES_BY_REGION.field(),
+            &self.prices_by_region,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "labels",
+            Self::LABELS.field(),
+            &self.labels,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "colors",
+            Self::COLORS.field(),
+            &self.colors,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "sizes",
+            Self::SIZES.field(),
+            &self.sizes,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "weights",
+            Self::WEIGHTS.field(),
+            &self.weights,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "thumbnails",
+            Self::THUMBNAILS.field(),
+            &self.thumbnails,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "category",
+            Self::CATEGORY.field(),
+            &self.category,
+        );
+        ::dynamate::model::debug_field(&mut out, "rank", Self::RANK.field(), &self.rank);
+        out.finish()
+    }
 }
 
 #[allow(non_camel_case_types, non_snake_case)]
@@ -965,12 +1247,28 @@ impl ::dynamate::ModelKey for ProductKey {
 
 #[allow(non_camel_case_types, non_snake_case)]
 /// An item of the DynamoDB table `counters`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Counter {
     /// Attribute `id`.
     pub id: ::std::vec::Vec<::core::primitive::u8>,
     /// Attribute `count`.
     pub count: ::core::primitive::i64,
+}
+
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for Counter {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("Counter");
+        ::dynamate::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "count",
+            Self::COUNT.field(),
+            &self.count,
+        );
+        out.finish()
+    }
 }
 
 #[allow(non_camel_case_types, non_snake_case)]
@@ -1064,7 +1362,7 @@ impl ::dynamate::ModelKey for CounterKey {
 
 #[allow(non_camel_case_types, non_snake_case)]
 /// Entries keyed by exact decimal numbers, with a memo bound to its key by randomized encryption.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Ledger {
     /// Attribute `account`.
     pub account: ::dynamate::Decimal,
@@ -1078,6 +1376,41 @@ pub struct Ledger {
     pub counts: ::std::collections::BTreeSet<::dynamate::Decimal>,
     /// Attribute `memo`.
     pub memo: ::std::string::String,
+}
+
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("Ledger");
+        ::dynamate::model::debug_field(
+            &mut out,
+            "account",
+            Self::ACCOUNT.field(),
+            &self.account,
+        );
+        ::dynamate::model::debug_field(&mut out, "seq", Self::SEQ.field(), &self.seq);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "amount",
+            Self::AMOUNT.field(),
+            &self.amount,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "ratio",
+            Self::RATIO.field(),
+            &self.ratio,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "counts",
+            Self::COUNTS.field(),
+            &self.counts,
+        );
+        ::dynamate::model::debug_field(&mut out, "memo", Self::MEMO.field(), &self.memo);
+        out.finish()
+    }
 }
 
 #[allow(non_camel_case_types, non_snake_case)]
@@ -1126,7 +1459,7 @@ impl Ledger {
     pub const MEMO: ::dynamate::Attr<
         Ledger,
         ::dynamate::codec::Str,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "memo",
         transform: ::dynamate::transform::Transform {
@@ -1230,7 +1563,7 @@ impl ::dynamate::ModelKey for LedgerKey {
 
 #[allow(non_camel_case_types, non_snake_case)]
 /// An e-commerce order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Order {
     /// Attribute `order_id`.
     pub order_id: ::std::string::String,
@@ -1248,6 +1581,57 @@ pub struct Order {
     pub items: ::core::option::Option<::dynamate::__private::serde_json::Value>,
     /// Attribute `receipt`.
     pub receipt: ::core::option::Option<::std::vec::Vec<::core::primitive::u8>>,
+}
+
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for Order {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("Order");
+        ::dynamate::model::debug_field(
+            &mut out,
+            "order_id",
+            Self::ORDER_ID.field(),
+            &self.order_id,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "customer_id",
+            Self::CUSTOMER_ID.field(),
+            &self.customer_id,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "created_at",
+            Self::CREATED_AT.field(),
+            &self.created_at,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "description",
+            Self::DESCRIPTION.field(),
+            &self.description,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "image",
+            Self::IMAGE.field(),
+            &self.image,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "items",
+            Self::ITEMS.field(),
+            &self.items,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "receipt",
+            Self::RECEIPT.field(),
+            &self.receipt,
+        );
+        out.finish()
+    }
 }
 
 #[allow(non_camel_case_types, non_snake_case)]
@@ -1323,7 +1707,7 @@ impl Order {
     pub const RECEIPT: ::dynamate::Attr<
         Order,
         ::dynamate::codec::Opt<::dynamate::codec::Bytes>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "receipt",
         transform: ::dynamate::transform::Transform {
@@ -1451,7 +1835,7 @@ impl ::dynamate::ModelKey for OrderKey {
 
 #[allow(non_camel_case_types, non_snake_case)]
 /// A crawled web page; the page source and content live in S3.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Url {
     /// The page address.
     pub url: ::std::string::String,
@@ -1459,6 +1843,23 @@ pub struct Url {
     pub html: ::std::string::String,
     /// Raw content, stored in S3.
     pub content: ::std::vec::Vec<::core::primitive::u8>,
+}
+
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for Url {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("Url");
+        ::dynamate::model::debug_field(&mut out, "url", Self::URL.field(), &self.url);
+        ::dynamate::model::debug_field(&mut out, "html", Self::HTML.field(), &self.html);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "content",
+            Self::CONTENT.field(),
+            &self.content,
+        );
+        out.finish()
+    }
 }
 
 #[allow(non_camel_case_types, non_snake_case)]
@@ -1481,7 +1882,7 @@ impl Url {
     pub const HTML: ::dynamate::Attr<
         Url,
         ::dynamate::codec::Str,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Offloaded,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "html",
         transform: ::dynamate::transform::Transform {
@@ -1498,7 +1899,7 @@ impl Url {
     pub const CONTENT: ::dynamate::Attr<
         Url,
         ::dynamate::codec::Bytes,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Offloaded,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "content",
         transform: ::dynamate::transform::Transform {
@@ -1580,7 +1981,7 @@ impl ::dynamate::ModelKey for UrlKey {
 
 #[allow(non_camel_case_types, non_snake_case)]
 /// Every value type, compressed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct VaultCompressed {
     /// Attribute `id`.
     pub id: ::std::string::String,
@@ -1625,6 +2026,89 @@ pub struct VaultCompressed {
     pub blobs: ::std::collections::BTreeSet<::std::vec::Vec<::core::primitive::u8>>,
     /// Attribute `maybe`.
     pub maybe: ::core::option::Option<::std::string::String>,
+}
+
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for VaultCompressed {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("VaultCompressed");
+        ::dynamate::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "version_no",
+            Self::VERSION_NO.field(),
+            &self.version_no,
+        );
+        ::dynamate::model::debug_field(&mut out, "text", Self::TEXT.field(), &self.text);
+        ::dynamate::model::debug_field(&mut out, "blob", Self::BLOB.field(), &self.blob);
+        ::dynamate::model::debug_field(&mut out, "flag", Self::FLAG.field(), &self.flag);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "count",
+            Self::COUNT.field(),
+            &self.count,
+        );
+        ::dynamate::model::debug_field(&mut out, "big", Self::BIG.field(), &self.big);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "ratio",
+            Self::RATIO.field(),
+            &self.ratio,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "amount",
+            Self::AMOUNT.field(),
+            &self.amount,
+        );
+        ::dynamate::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "expires",
+            Self::EXPIRES.field(),
+            &self.expires,
+        );
+        ::dynamate::model::debug_field(&mut out, "doc", Self::DOC.field(), &self.doc);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "typed",
+            Self::TYPED.field(),
+            &self.typed,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "items",
+            Self::ITEMS.field(),
+            &self.items,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "scores",
+            Self::SCORES.field(),
+            &self.scores,
+        );
+        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "numbers",
+            Self::NUMBERS.field(),
+            &self.numbers,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "blobs",
+            Self::BLOBS.field(),
+            &self.blobs,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "maybe",
+            Self::MAYBE.field(),
+            &self.maybe,
+        );
+        out.finish()
+    }
 }
 
 #[allow(non_camel_case_types, non_snake_case)]
@@ -2003,7 +2487,7 @@ impl ::dynamate::ModelKey for VaultCompressedKey {
 
 #[allow(non_camel_case_types, non_snake_case)]
 /// Every value type, deterministically encrypted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct VaultDeterministic {
     /// Attribute `id`.
     pub id: ::std::string::String,
@@ -2048,6 +2532,89 @@ pub struct VaultDeterministic {
     pub blobs: ::std::collections::BTreeSet<::std::vec::Vec<::core::primitive::u8>>,
     /// Attribute `maybe`.
     pub maybe: ::core::option::Option<::std::string::String>,
+}
+
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for VaultDeterministic {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("VaultDeterministic");
+        ::dynamate::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "version_no",
+            Self::VERSION_NO.field(),
+            &self.version_no,
+        );
+        ::dynamate::model::debug_field(&mut out, "text", Self::TEXT.field(), &self.text);
+        ::dynamate::model::debug_field(&mut out, "blob", Self::BLOB.field(), &self.blob);
+        ::dynamate::model::debug_field(&mut out, "flag", Self::FLAG.field(), &self.flag);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "count",
+            Self::COUNT.field(),
+            &self.count,
+        );
+        ::dynamate::model::debug_field(&mut out, "big", Self::BIG.field(), &self.big);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "ratio",
+            Self::RATIO.field(),
+            &self.ratio,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "amount",
+            Self::AMOUNT.field(),
+            &self.amount,
+        );
+        ::dynamate::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "expires",
+            Self::EXPIRES.field(),
+            &self.expires,
+        );
+        ::dynamate::model::debug_field(&mut out, "doc", Self::DOC.field(), &self.doc);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "typed",
+            Self::TYPED.field(),
+            &self.typed,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "items",
+            Self::ITEMS.field(),
+            &self.items,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "scores",
+            Self::SCORES.field(),
+            &self.scores,
+        );
+        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "numbers",
+            Self::NUMBERS.field(),
+            &self.numbers,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "blobs",
+            Self::BLOBS.field(),
+            &self.blobs,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "maybe",
+            Self::MAYBE.field(),
+            &self.maybe,
+        );
+        out.finish()
+    }
 }
 
 #[allow(non_camel_case_types, non_snake_case)]
@@ -2477,7 +3044,7 @@ impl ::dynamate::ModelKey for VaultDeterministicKey {
 
 #[allow(non_camel_case_types, non_snake_case)]
 /// Every value type, encrypted with a random nonce (bound to the item key).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct VaultRandomized {
     /// Attribute `id`.
     pub id: ::std::string::String,
@@ -2524,6 +3091,89 @@ pub struct VaultRandomized {
     pub maybe: ::core::option::Option<::std::string::String>,
 }
 
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for VaultRandomized {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("VaultRandomized");
+        ::dynamate::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "version_no",
+            Self::VERSION_NO.field(),
+            &self.version_no,
+        );
+        ::dynamate::model::debug_field(&mut out, "text", Self::TEXT.field(), &self.text);
+        ::dynamate::model::debug_field(&mut out, "blob", Self::BLOB.field(), &self.blob);
+        ::dynamate::model::debug_field(&mut out, "flag", Self::FLAG.field(), &self.flag);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "count",
+            Self::COUNT.field(),
+            &self.count,
+        );
+        ::dynamate::model::debug_field(&mut out, "big", Self::BIG.field(), &self.big);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "ratio",
+            Self::RATIO.field(),
+            &self.ratio,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "amount",
+            Self::AMOUNT.field(),
+            &self.amount,
+        );
+        ::dynamate::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "expires",
+            Self::EXPIRES.field(),
+            &self.expires,
+        );
+        ::dynamate::model::debug_field(&mut out, "doc", Self::DOC.field(), &self.doc);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "typed",
+            Self::TYPED.field(),
+            &self.typed,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "items",
+            Self::ITEMS.field(),
+            &self.items,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "scores",
+            Self::SCORES.field(),
+            &self.scores,
+        );
+        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "numbers",
+            Self::NUMBERS.field(),
+            &self.numbers,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "blobs",
+            Self::BLOBS.field(),
+            &self.blobs,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "maybe",
+            Self::MAYBE.field(),
+            &self.maybe,
+        );
+        out.finish()
+    }
+}
+
 #[allow(non_camel_case_types, non_snake_case)]
 /// The primary key of [`VaultRandomized`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2552,7 +3202,7 @@ impl VaultRandomized {
     pub const TEXT: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Str,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
         transform: ::dynamate::transform::Transform {
@@ -2568,7 +3218,7 @@ impl VaultRandomized {
     pub const BLOB: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Bytes,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
         transform: ::dynamate::transform::Transform {
@@ -2584,7 +3234,7 @@ impl VaultRandomized {
     pub const FLAG: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Bool,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
         transform: ::dynamate::transform::Transform {
@@ -2600,7 +3250,7 @@ impl VaultRandomized {
     pub const COUNT: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Num<::core::primitive::i32>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
         transform: ::dynamate::transform::Transform {
@@ -2616,7 +3266,7 @@ impl VaultRandomized {
     pub const BIG: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Num<::core::primitive::u64>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
         transform: ::dynamate::transform::Transform {
@@ -2632,7 +3282,7 @@ impl VaultRandomized {
     pub const RATIO: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
         transform: ::dynamate::transform::Transform {
@@ -2648,7 +3298,7 @@ impl VaultRandomized {
     pub const AMOUNT: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Num<::dynamate::Decimal>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
         transform: ::dynamate::transform::Transform {
@@ -2664,7 +3314,7 @@ impl VaultRandomized {
     pub const AT: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::DateTime,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
         transform: ::dynamate::transform::Transform {
@@ -2680,7 +3330,7 @@ impl VaultRandomized {
     pub const EXPIRES: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "expires",
         transform: ::dynamate::transform::Transform {
@@ -2696,7 +3346,7 @@ impl VaultRandomized {
     pub const DOC: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
         transform: ::dynamate::transform::Transform {
@@ -2712,7 +3362,7 @@ impl VaultRandomized {
     pub const TYPED: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Json<crate::Dimensions>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
         transform: ::dynamate::transform::Transform {
@@ -2728,7 +3378,7 @@ impl VaultRandomized {
     pub const ITEMS: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
         transform: ::dynamate::transform::Transform {
@@ -2744,7 +3394,7 @@ impl VaultRandomized {
     pub const SCORES: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
         transform: ::dynamate::transform::Transform {
@@ -2760,7 +3410,7 @@ impl VaultRandomized {
     pub const TAGS: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::StringSet,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
         transform: ::dynamate::transform::Transform {
@@ -2776,7 +3426,7 @@ impl VaultRandomized {
     pub const NUMBERS: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::NumberSet<::dynamate::Decimal>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
         transform: ::dynamate::transform::Transform {
@@ -2792,7 +3442,7 @@ impl VaultRandomized {
     pub const BLOBS: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::BinarySet,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
         transform: ::dynamate::transform::Transform {
@@ -2808,7 +3458,7 @@ impl VaultRandomized {
     pub const MAYBE: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Opt<::dynamate::codec::Str>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
         transform: ::dynamate::transform::Transform {
@@ -2951,7 +3601,7 @@ impl ::dynamate::ModelKey for VaultRandomizedKey {
 
 #[allow(non_camel_case_types, non_snake_case)]
 /// Every value type, compressed then encrypted with a random nonce.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct VaultSealed {
     /// Attribute `id`.
     pub id: ::std::string::String,
@@ -2998,6 +3648,89 @@ pub struct VaultSealed {
     pub maybe: ::core::option::Option<::std::string::String>,
 }
 
+/// Encrypted attributes print as `<redacted>`.
+#[allow(non_camel_case_types, non_snake_case)]
+impl ::core::fmt::Debug for VaultSealed {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        let mut out = f.debug_struct("VaultSealed");
+        ::dynamate::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "version_no",
+            Self::VERSION_NO.field(),
+            &self.version_no,
+        );
+        ::dynamate::model::debug_field(&mut out, "text", Self::TEXT.field(), &self.text);
+        ::dynamate::model::debug_field(&mut out, "blob", Self::BLOB.field(), &self.blob);
+        ::dynamate::model::debug_field(&mut out, "flag", Self::FLAG.field(), &self.flag);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "count",
+            Self::COUNT.field(),
+            &self.count,
+        );
+        ::dynamate::model::debug_field(&mut out, "big", Self::BIG.field(), &self.big);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "ratio",
+            Self::RATIO.field(),
+            &self.ratio,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "amount",
+            Self::AMOUNT.field(),
+            &self.amount,
+        );
+        ::dynamate::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "expires",
+            Self::EXPIRES.field(),
+            &self.expires,
+        );
+        ::dynamate::model::debug_field(&mut out, "doc", Self::DOC.field(), &self.doc);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "typed",
+            Self::TYPED.field(),
+            &self.typed,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "items",
+            Self::ITEMS.field(),
+            &self.items,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "scores",
+            Self::SCORES.field(),
+            &self.scores,
+        );
+        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
+        ::dynamate::model::debug_field(
+            &mut out,
+            "numbers",
+            Self::NUMBERS.field(),
+            &self.numbers,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "blobs",
+            Self::BLOBS.field(),
+            &self.blobs,
+        );
+        ::dynamate::model::debug_field(
+            &mut out,
+            "maybe",
+            Self::MAYBE.field(),
+            &self.maybe,
+        );
+        out.finish()
+    }
+}
+
 #[allow(non_camel_case_types, non_snake_case)]
 /// The primary key of [`VaultSealed`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -3026,7 +3759,7 @@ impl VaultSealed {
     pub const TEXT: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Str,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
         transform: ::dynamate::transform::Transform {
@@ -3042,7 +3775,7 @@ impl VaultSealed {
     pub const BLOB: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Bytes,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
         transform: ::dynamate::transform::Transform {
@@ -3058,7 +3791,7 @@ impl VaultSealed {
     pub const FLAG: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Bool,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
         transform: ::dynamate::transform::Transform {
@@ -3074,7 +3807,7 @@ impl VaultSealed {
     pub const COUNT: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Num<::core::primitive::i32>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
         transform: ::dynamate::transform::Transform {
@@ -3090,7 +3823,7 @@ impl VaultSealed {
     pub const BIG: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Num<::core::primitive::u64>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
         transform: ::dynamate::transform::Transform {
@@ -3106,7 +3839,7 @@ impl VaultSealed {
     pub const RATIO: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
         transform: ::dynamate::transform::Transform {
@@ -3122,7 +3855,7 @@ impl VaultSealed {
     pub const AMOUNT: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Num<::dynamate::Decimal>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
         transform: ::dynamate::transform::Transform {
@@ -3138,7 +3871,7 @@ impl VaultSealed {
     pub const AT: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::DateTime,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
         transform: ::dynamate::transform::Transform {
@@ -3154,7 +3887,7 @@ impl VaultSealed {
     pub const EXPIRES: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "expires",
         transform: ::dynamate::transform::Transform {
@@ -3170,7 +3903,7 @@ impl VaultSealed {
     pub const DOC: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
         transform: ::dynamate::transform::Transform {
@@ -3186,7 +3919,7 @@ impl VaultSealed {
     pub const TYPED: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Json<crate::Dimensions>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
         transform: ::dynamate::transform::Transform {
@@ -3202,7 +3935,7 @@ impl VaultSealed {
     pub const ITEMS: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
         transform: ::dynamate::transform::Transform {
@@ -3218,7 +3951,7 @@ impl VaultSealed {
     pub const SCORES: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
         transform: ::dynamate::transform::Transform {
@@ -3234,7 +3967,7 @@ impl VaultSealed {
     pub const TAGS: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::StringSet,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
         transform: ::dynamate::transform::Transform {
@@ -3250,7 +3983,7 @@ impl VaultSealed {
     pub const NUMBERS: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::NumberSet<::dynamate::Decimal>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
         transform: ::dynamate::transform::Transform {
@@ -3266,7 +3999,7 @@ impl VaultSealed {
     pub const BLOBS: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::BinarySet,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
         transform: ::dynamate::transform::Transform {
@@ -3282,7 +4015,7 @@ impl VaultSealed {
     pub const MAYBE: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Opt<::dynamate::codec::Str>,
-        ::dynamate::model::role::Sealed,
+        ::dynamate::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
         transform: ::dynamate::transform::Transform {

@@ -72,8 +72,10 @@ pub enum Role {
     RangeKey,
     /// Comparable value.
     Value,
-    /// Value whose stored form cannot be compared (randomized encryption, offload).
-    Sealed,
+    /// Encrypted in randomized mode: its stored form cannot be compared.
+    Randomized,
+    /// Offloaded to S3 (not randomized): its stored form cannot be compared.
+    Offloaded,
 }
 
 /// Encryption mode.

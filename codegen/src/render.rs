@@ -212,10 +212,12 @@ fn field_view(table: &Table, field: &Field) -> Value {
         Role::HashKey => "HashKey",
         Role::RangeKey => "RangeKey",
         Role::Value => "Value",
-        Role::Sealed => "Sealed",
+        Role::Randomized => "Randomized",
+        Role::Offloaded => "Offloaded",
     };
     json!({
         "rust": field.rust,
+        "debug_name": literal(crate::names::bare(&field.rust)),
         "konst": field.konst,
         "rust_type": rust_type,
         "codec": codec,

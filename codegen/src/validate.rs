@@ -651,8 +651,13 @@ impl<'r> FileValidator<'r> {
                 .help("remove `optional`, `compress`, `encrypt` and `offload` from the version attribute");
             return None;
         }
-        let sealed = transform.offload.is_some()
-            || matches!(&transform.encrypt, Some((EncryptMode::Randomized, _)));
+        let role = if matches!(&transform.encrypt, Some((EncryptMode::Randomized, _))) {
+            Role::Randomized
+        } else if transform.offload.is_some() {
+            Role::Offloaded
+        } else {
+            Role::Value
+        };
         Some(Field {
             attr: attr.clone(),
             rust,
@@ -662,7 +667,7 @@ impl<'r> FileValidator<'r> {
             default,
             doc: attr_def.doc.as_ref().map(|d| d.get_ref().clone()),
             transform,
-            role: if sealed { Role::Sealed } else { Role::Value },
+            role,
         })
     }
 

@@ -44,10 +44,16 @@ pub mod role {
     /// deterministically encrypted).
     #[derive(Debug, Clone, Copy)]
     pub struct Value;
-    /// An attribute whose stored value cannot be compared (randomized encryption or S3
-    /// offload): only existence checks and whole-value updates apply.
+    /// An attribute encrypted in randomized mode: equal plaintexts have different
+    /// ciphertexts, so its stored value cannot be compared; only existence checks and
+    /// whole-value updates apply.
     #[derive(Debug, Clone, Copy)]
-    pub struct Sealed;
+    pub struct Randomized;
+    /// An attribute offloaded to S3 (and not encrypted in randomized mode): the item holds a
+    /// pointer, not the value, so its stored value cannot be compared; only existence checks
+    /// and whole-value updates apply.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Offloaded;
 }
 
 /// A typed handle to one attribute of model `M`, stored with codec `C`, usable as role `R`.
@@ -275,6 +281,32 @@ pub trait ModelKey: Sized + Clone + Send + Sync + 'static {
 
     /// Reads the key attributes of an item (other attributes are ignored).
     fn from_item(item: &Item) -> Result<Self, DecodeError>;
+}
+
+/// Adds field `name` of a model to its `Debug` output; called by generated `Debug` impls.
+///
+/// The value of an encrypted attribute (deterministic or randomized, of any type) prints as
+/// `<redacted>`, as [`RootKey`](crate::crypto::RootKey) does, so logging a model never discloses
+/// what encryption protects; every other value prints with its own `Debug`. A raw identifier
+/// (`r#type`) prints without its `r#`, as `#[derive(Debug)]` prints it.
+pub fn debug_field(
+    out: &mut std::fmt::DebugStruct<'_, '_>,
+    name: &str,
+    field: Field,
+    value: &dyn std::fmt::Debug,
+) {
+    struct Redacted;
+    impl std::fmt::Debug for Redacted {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("<redacted>")
+        }
+    }
+    let name = name.strip_prefix("r#").unwrap_or(name);
+    if field.transform.encrypt.is_some() {
+        out.field(name, &Redacted);
+    } else {
+        out.field(name, value);
+    }
 }
 
 /// Builds an item attribute by attribute; used by generated `to_item_with`.

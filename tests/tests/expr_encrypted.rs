@@ -1,6 +1,6 @@
 //! Conditions and filters on deterministically encrypted attributes compare against the
 //! encrypted operand (the caller writes the plaintext), on moto and dynalite. The same on a
-//! randomized attribute does not compile (see the `compile_fail` example in `dynamate::expr`).
+//! randomized attribute does not compile (tests/compile-fail/filter_randomized.rs).
 
 use dynamate::Error;
 use dynamate::expr::Update;

@@ -99,8 +99,8 @@ async fn archive_model_round_trips_and_filters_on_the_deterministic_field(server
         .await
         .unwrap();
     assert_eq!(found, vec![model]);
-    // The same filter on the randomized field does not compile: see the `compile_fail` example
-    // on `dynamate_tests` (`Archive::SECRET_BINARY.eq(..)`).
+    // The same filter on the randomized field does not compile: see
+    // tests/compile-fail/filter_randomized.rs (`Archive::SECRET_BINARY.eq(..)`).
 }
 
 async fn order_model_compresses_and_leaves_absent_values_out(server: Server) {

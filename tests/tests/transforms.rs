@@ -276,3 +276,62 @@ fn a_decompression_bomb_is_rejected_before_allocating() {
         "{text}"
     );
 }
+
+/// `name: value` as `#[derive(Debug)]` prints each non-key field of the vault tables.
+fn debug_fields(v: &Values) -> Vec<(&'static str, String)> {
+    vec![
+        ("text", format!("{:?}", v.text)),
+        ("blob", format!("{:?}", v.blob)),
+        ("flag", format!("{:?}", v.flag)),
+        ("count", format!("{:?}", v.count)),
+        ("big", format!("{:?}", v.big)),
+        ("ratio", format!("{:?}", v.ratio)),
+        ("amount", format!("{:?}", v.amount)),
+        ("at", format!("{:?}", v.at)),
+        ("expires", format!("{:?}", v.expires)),
+        ("doc", format!("{:?}", v.doc)),
+        ("typed", format!("{:?}", v.typed)),
+        ("items", format!("{:?}", v.items)),
+        ("scores", format!("{:?}", v.scores)),
+        ("tags", format!("{:?}", v.tags)),
+        ("numbers", format!("{:?}", v.numbers)),
+        ("blobs", format!("{:?}", v.blobs)),
+        ("maybe", format!("{:?}", v.maybe)),
+    ]
+}
+
+/// `Debug` never prints the plaintext of an encrypted attribute, of any value type, in either
+/// mode (alone or after compression): it prints `<redacted>`, as `RootKey` does. Keys and
+/// unencrypted attributes print as usual.
+#[test]
+fn debug_redacts_encrypted_attributes() {
+    let v = Values {
+        expires: Some(DateTime::from_timestamp(1_800_000_000, 0).unwrap()),
+        numbers: BTreeSet::from(["12.5".parse().unwrap()]),
+        blobs: BTreeSet::from([b"blob secret".to_vec()]),
+        maybe: Some("maybe secret".into()),
+        ..sample()
+    };
+    let encrypted = [
+        format!("{:?}", vault!(VaultDeterministic, v.clone())),
+        format!("{:?}", vault!(VaultRandomized, v.clone())),
+        format!("{:?}", vault!(VaultSealed, v.clone())),
+    ];
+    for out in &encrypted {
+        assert!(out.contains(r#"id: "item-1", version_no: 1,"#), "{out}");
+        for (name, plain) in debug_fields(&v) {
+            assert!(
+                !out.contains(&format!("{name}: {plain}")),
+                "`{name}` printed in plaintext: {out}"
+            );
+            assert!(out.contains(&format!("{name}: <redacted>")), "{out}");
+        }
+    }
+    let compressed = format!("{:?}", vault!(VaultCompressed, v.clone()));
+    for (name, plain) in debug_fields(&v) {
+        assert!(
+            compressed.contains(&format!("{name}: {plain}")),
+            "{compressed}"
+        );
+    }
+}

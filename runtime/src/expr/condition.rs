@@ -4,11 +4,13 @@ use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::operand::{Compare, Contains, Filterable, IntoOperand, Operand, Prefix};
+use super::operand::{
+    Compare, ConditionEq, Contains, Deterministic, Filterable, Inline, IntoOperand, Operand, Prefix,
+};
 use super::{Context, Placeholders};
 use crate::codec::Codec;
 use crate::error::Error;
-use crate::model::{Attr, Model, role};
+use crate::model::{Attr, Model};
 
 /// A typed condition on items of model `M`: the condition of a write, or the filter of a
 /// query or scan. Build one from attribute handles and combine with [`Condition::and`] (`&`),
@@ -269,45 +271,82 @@ impl<M> std::ops::BitOr for Condition<M> {
 /// The value an operand of a comparison on an attribute with codec `C` has.
 type OperandOf<C> = <<C as Compare>::Operand as Codec>::Value;
 
-impl<M, C: Compare> Attr<M, C, role::Value> {
-    fn operand(&self, value: impl IntoOperand<OperandOf<C>>) -> Operand {
+// The role bounds sit on the methods, not on the impl, so that a misuse (a key attribute in a
+// filter, a comparison on a randomized or offloaded attribute) finds the method and fails on
+// the bound whose message says what is wrong (see `operand.rs`).
+
+/// `eq` on every role but the partition key (whose `eq` builds a key condition).
+impl<M, C, R: ConditionEq> Attr<M, C, R> {
+    /// The attribute equals `value`.
+    pub fn eq(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M>
+    where
+        C: Compare,
+        R: Filterable + Deterministic + Inline,
+    {
+        self.compare("=", value)
+    }
+}
+
+impl<M, C, R> Attr<M, C, R> {
+    fn operand(&self, value: impl IntoOperand<OperandOf<C>>) -> Operand
+    where
+        C: Compare,
+    {
         Operand::new::<C::Operand>(self.field(), &value.into_operand())
     }
 
-    fn compare(&self, op: &'static str, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
+    fn compare(&self, op: &'static str, value: impl IntoOperand<OperandOf<C>>) -> Condition<M>
+    where
+        C: Compare,
+    {
         Condition::from_node(Node::Compare {
             op,
             operand: self.operand(value),
         })
     }
 
-    /// The attribute equals `value`.
-    pub fn eq(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
-        self.compare("=", value)
-    }
-
     /// The attribute differs from `value` (or is absent).
-    pub fn ne(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
+    pub fn ne(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M>
+    where
+        C: Compare,
+        R: Filterable + Deterministic + Inline,
+    {
         self.compare("<>", value)
     }
 
     /// The attribute is less than `value`.
-    pub fn lt(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
+    pub fn lt(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M>
+    where
+        C: Compare,
+        R: Filterable + Deterministic + Inline,
+    {
         self.compare("<", value)
     }
 
     /// The attribute is at most `value`.
-    pub fn le(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
+    pub fn le(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M>
+    where
+        C: Compare,
+        R: Filterable + Deterministic + Inline,
+    {
         self.compare("<=", value)
     }
 
     /// The attribute is greater than `value`.
-    pub fn gt(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
+    pub fn gt(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M>
+    where
+        C: Compare,
+        R: Filterable + Deterministic + Inline,
+    {
         self.compare(">", value)
     }
 
     /// The attribute is at least `value`.
-    pub fn ge(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M> {
+    pub fn ge(&self, value: impl IntoOperand<OperandOf<C>>) -> Condition<M>
+    where
+        C: Compare,
+        R: Filterable + Deterministic + Inline,
+    {
         self.compare(">=", value)
     }
 
@@ -316,7 +355,11 @@ impl<M, C: Compare> Attr<M, C, role::Value> {
         &self,
         low: impl IntoOperand<OperandOf<C>>,
         high: impl IntoOperand<OperandOf<C>>,
-    ) -> Condition<M> {
+    ) -> Condition<M>
+    where
+        C: Compare,
+        R: Filterable + Deterministic + Inline,
+    {
         Condition::from_node(Node::Between {
             low: self.operand(low),
             high: self.operand(high),
@@ -327,7 +370,11 @@ impl<M, C: Compare> Attr<M, C, role::Value> {
     pub fn is_in<V: IntoOperand<OperandOf<C>>>(
         &self,
         values: impl IntoIterator<Item = V>,
-    ) -> Condition<M> {
+    ) -> Condition<M>
+    where
+        C: Compare,
+        R: Filterable + Deterministic + Inline,
+    {
         Condition::from_node(Node::In {
             name: self.name(),
             operands: values.into_iter().map(|v| self.operand(v)).collect(),
@@ -337,7 +384,9 @@ impl<M, C: Compare> Attr<M, C, role::Value> {
     /// The attribute starts with `prefix` (strings and binaries).
     pub fn begins_with(&self, prefix: impl IntoOperand<OperandOf<C>>) -> Condition<M>
     where
+        C: Compare,
         C::Operand: Prefix,
+        R: Filterable + Deterministic + Inline,
     {
         Condition::from_node(Node::Function {
             function: "begins_with",
@@ -352,6 +401,7 @@ impl<M, C: Compare> Attr<M, C, role::Value> {
     ) -> Condition<M>
     where
         C: Contains,
+        R: Filterable + Deterministic + Inline,
     {
         Condition::from_node(Node::Function {
             function: "contains",
@@ -361,17 +411,21 @@ impl<M, C: Compare> Attr<M, C, role::Value> {
 
     /// The size of the attribute (string length, binary length, number of elements), to compare
     /// with a number.
-    pub fn size(&self) -> Size<M> {
+    pub fn size(&self) -> Size<M>
+    where
+        R: Filterable + Deterministic + Inline,
+    {
         Size {
             name: self.name(),
             _model: PhantomData,
         }
     }
-}
 
-impl<M, C, R: Filterable> Attr<M, C, R> {
     /// The item has this attribute.
-    pub fn exists(&self) -> Condition<M> {
+    pub fn exists(&self) -> Condition<M>
+    where
+        R: Filterable,
+    {
         Condition::from_node(Node::Exists {
             name: self.name(),
             exists: true,
@@ -379,7 +433,10 @@ impl<M, C, R: Filterable> Attr<M, C, R> {
     }
 
     /// The item does not have this attribute.
-    pub fn not_exists(&self) -> Condition<M> {
+    pub fn not_exists(&self) -> Condition<M>
+    where
+        R: Filterable,
+    {
         Condition::from_node(Node::Exists {
             name: self.name(),
             exists: false,
@@ -387,7 +444,10 @@ impl<M, C, R: Filterable> Attr<M, C, R> {
     }
 
     /// The attribute is stored with DynamoDB type `ty`.
-    pub fn is_type(&self, ty: AttrType) -> Condition<M> {
+    pub fn is_type(&self, ty: AttrType) -> Condition<M>
+    where
+        R: Filterable,
+    {
         Condition::from_node(Node::Type {
             name: self.name(),
             ty,

@@ -19,31 +19,20 @@
 //! let update: Update<Product> = Update::new().set(NAME, "Blue mug").increment(STOCK, 5);
 //! ```
 //!
-//! So an attribute of another model, a value of the wrong type, a filter on a key attribute or a
-//! comparison on a randomized-encrypted (or offloaded) attribute does not compile:
+//! So an attribute of another model, a value of the wrong type, a filter on a key attribute, an
+//! update of a key attribute, or a comparison or in-place update on a randomized-encrypted or
+//! offloaded attribute does not compile, and the compiler's first error says why (the role
+//! traits [`Filterable`], [`Updatable`], [`Deterministic`], [`Inline`] and [`IntoOperand`] carry
+//! the messages). The workspace's `tests/compile-fail/` checks each case against the exact
+//! compiler output, for example:
 //!
-//! ```compile_fail
-//! # use dynamate::{Attr, Field, model::role, codec::Str, expr::Condition};
-//! # struct Product;
-//! const SKU: Attr<Product, Str, role::RangeKey> = Attr::new(Field::plain("sku"));
-//! // A key attribute cannot be filtered on: use a key condition (`query`) instead.
-//! let filter: Condition<Product> = SKU.exists();
-//! ```
-//!
-//! ```compile_fail
+//! ```ignore
 //! # use dynamate::{Attr, Field, model::role, codec::Bytes, expr::Condition};
 //! # struct Archive;
-//! const SECRET: Attr<Archive, Bytes, role::Sealed> = Attr::new(Field::plain("secret"));
-//! // Randomized ciphertexts differ for equal plaintexts: equality could never match.
+//! const SECRET: Attr<Archive, Bytes, role::Randomized> = Attr::new(Field::plain("secret"));
+//! // error[E0277]: an attribute encrypted in randomized mode cannot be compared in a filter or
+//! // condition, nor changed in place
 //! let filter: Condition<Archive> = SECRET.eq(vec![1, 2, 3]);
-//! ```
-//!
-//! ```compile_fail
-//! # use dynamate::{Attr, Field, model::role, codec::Num, expr::Condition};
-//! # struct Product;
-//! const STOCK: Attr<Product, Num<i32>, role::Value> = Attr::new(Field::plain("stock"));
-//! // The operand has the attribute's type.
-//! let filter: Condition<Product> = STOCK.eq("ten");
 //! ```
 //!
 //! Attribute names and values always go through placeholders (`#n0`, `:v0`), so reserved words
@@ -60,7 +49,10 @@ mod update;
 
 pub use condition::{AttrType, Condition, Size};
 pub use key_condition::{HashCondition, IndexRange, RangeCondition};
-pub use operand::{Compare, Contains, Filterable, IntoOperand, Prefix, Removable, SetCodec};
+pub use operand::{
+    Compare, ConditionEq, Contains, Deterministic, Filterable, Inline, IntoOperand, Prefix,
+    Removable, SetCodec, Updatable,
+};
 pub use update::Update;
 
 pub(crate) use condition::Node;

@@ -90,14 +90,84 @@ impl Removable for StringSet {}
 impl Removable for BinarySet {}
 impl<T: Number + Ord> Removable for NumberSet<T> {}
 
-/// Roles of attributes that conditions, filters and updates may name: not the table's keys.
+// The role traits below are what the compiler checks when an expression names an attribute.
+// Each one is missing for exactly the roles it rules out, so a misuse fails on one bound whose
+// message says what is wrong (tested by `tests/tests/compile_fail.rs`).
+
+/// Roles of attributes that conditions and filters may name: not the table's keys, which go in
+/// key conditions.
+#[diagnostic::on_unimplemented(
+    message = "a key attribute cannot be used in a filter or condition",
+    label = "this is a key attribute (`{Self}`)",
+    note = "select items by key with a key condition (`query` with the partition key's `eq` and \
+            the sort key's `key()`), or address one item by its key (`get`, `delete`, \
+            `Condition::item_exists()`)"
+)]
 pub trait Filterable {}
 impl Filterable for role::Value {}
-impl Filterable for role::Sealed {}
+impl Filterable for role::Randomized {}
+impl Filterable for role::Offloaded {}
+
+/// Roles of attributes updates may change: not the table's keys.
+#[diagnostic::on_unimplemented(
+    message = "a key attribute cannot be updated; keys are immutable: delete the item and put \
+               it again under the new key",
+    label = "this is a key attribute (`{Self}`)",
+    note = "to change a key, `delete` the item and `save` a copy under the new key (in one \
+            transaction to make it atomic)"
+)]
+pub trait Updatable {}
+impl Updatable for role::Value {}
+impl Updatable for role::Randomized {}
+impl Updatable for role::Offloaded {}
+
+/// Roles whose stored value is a function of the value alone: every role but
+/// [`role::Randomized`], so comparisons and in-place updates can apply.
+#[diagnostic::on_unimplemented(
+    message = "an attribute encrypted in randomized mode cannot be compared in a filter or \
+               condition, nor changed in place",
+    label = "encrypted in randomized mode: equal plaintexts have different ciphertexts",
+    note = "only `exists()`, `not_exists()` and `is_type()` apply to it in conditions, and \
+            updates can only `set` or `remove` it; declare it `encrypt = \"deterministic\"` \
+            to filter it by equality"
+)]
+pub trait Deterministic {}
+impl Deterministic for role::HashKey {}
+impl Deterministic for role::RangeKey {}
+impl Deterministic for role::Value {}
+impl Deterministic for role::Offloaded {}
+
+/// Roles whose value is stored in the item itself: every role but [`role::Offloaded`].
+#[diagnostic::on_unimplemented(
+    message = "an attribute offloaded to S3 cannot be compared in a filter or condition, nor \
+               changed in place",
+    label = "offloaded to S3: the item holds a pointer to the object, not the value",
+    note = "only `exists()`, `not_exists()` and `is_type()` apply to it in conditions, and \
+            updates can only `set` or `remove` it"
+)]
+pub trait Inline {}
+impl Inline for role::HashKey {}
+impl Inline for role::RangeKey {}
+impl Inline for role::Value {}
+impl Inline for role::Randomized {}
+
+/// Roles whose `eq` builds a [`Condition`](super::Condition): every role but
+/// [`role::HashKey`], whose `eq` builds the key condition of a query.
+pub trait ConditionEq {}
+impl ConditionEq for role::RangeKey {}
+impl ConditionEq for role::Value {}
+impl ConditionEq for role::Randomized {}
+impl ConditionEq for role::Offloaded {}
 
 /// A value usable where a `T` is expected in an expression: `T` itself, or a borrowed form
 /// (`&str` for `String`, `&[u8]` for `Vec<u8>`). Unlike `Into`, it keeps integer literals
 /// unambiguous (`Product::MEDIUM.eq(0)` infers `i16`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a value of type `{T}` in an expression",
+    label = "expected the attribute's type, `{T}`, or a borrowed form of it",
+    note = "operands have the attribute's type: `&str` or `String` for strings, `&[u8]` or \
+            `Vec<u8>` for bytes, the exact number type for numbers"
+)]
 pub trait IntoOperand<T> {
     /// Converts to the operand value.
     fn into_operand(self) -> T;

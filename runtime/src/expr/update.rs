@@ -4,17 +4,17 @@ use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::operand::{Filterable, IntoOperand, Operand, Removable, SetCodec};
+use super::operand::{Deterministic, Inline, IntoOperand, Operand, Removable, SetCodec, Updatable};
 use super::{Context, Placeholders};
 use crate::codec::{Codec, List, Num, Number};
 use crate::error::Error;
-use crate::model::{Attr, role};
+use crate::model::Attr;
 use crate::transform::PendingUpload;
 
 /// Typed update actions on an item of model `M`, for `Client::update` and transactions (see
 /// the [module docs](crate::expr) for an example).
 ///
-/// Key attributes cannot be updated (no method accepts them). Compressed, encrypted and
+/// Key attributes cannot be updated (no method accepts them; the compiler says why). Compressed, encrypted and
 /// offloaded attributes can only be set whole or removed. On a model with a version attribute
 /// every update also increments the version.
 #[must_use = "an update does nothing until it is passed to an operation"]
@@ -77,7 +77,7 @@ impl<M> Update<M> {
     }
 
     /// Sets the attribute to `value`; an absent optional (`None`) or empty set removes it.
-    pub fn set<C: Codec, R: Filterable>(
+    pub fn set<C: Codec, R: Updatable>(
         self,
         attr: Attr<M, C, R>,
         value: impl IntoOperand<C::Value>,
@@ -89,7 +89,7 @@ impl<M> Update<M> {
     }
 
     /// Sets the attribute to `value` only if the item does not have it yet.
-    pub fn set_if_not_exists<C: Codec, R: Filterable>(
+    pub fn set_if_not_exists<C: Codec, R: Updatable>(
         self,
         attr: Attr<M, C, R>,
         value: impl IntoOperand<C::Value>,
@@ -101,12 +101,16 @@ impl<M> Update<M> {
     }
 
     /// Removes an optional attribute or a set.
-    pub fn remove<C: Removable, R: Filterable>(self, attr: Attr<M, C, R>) -> Self {
+    pub fn remove<C: Removable, R: Updatable>(self, attr: Attr<M, C, R>) -> Self {
         self.with(Action::Remove(attr.name()))
     }
 
     /// Adds `by` to a number (`SET #a = #a + :by`; the attribute must exist).
-    pub fn increment<T: Number>(self, attr: Attr<M, Num<T>, role::Value>, by: T) -> Self {
+    pub fn increment<T: Number, R: Updatable + Deterministic + Inline>(
+        self,
+        attr: Attr<M, Num<T>, R>,
+        by: T,
+    ) -> Self {
         self.with(Action::Arithmetic(
             Operand::new::<Num<T>>(attr.field(), &by),
             "+",
@@ -114,7 +118,11 @@ impl<M> Update<M> {
     }
 
     /// Subtracts `by` from a number (`SET #a = #a - :by`; the attribute must exist).
-    pub fn decrement<T: Number>(self, attr: Attr<M, Num<T>, role::Value>, by: T) -> Self {
+    pub fn decrement<T: Number, R: Updatable + Deterministic + Inline>(
+        self,
+        attr: Attr<M, Num<T>, R>,
+        by: T,
+    ) -> Self {
         self.with(Action::Arithmetic(
             Operand::new::<Num<T>>(attr.field(), &by),
             "-",
@@ -122,32 +130,36 @@ impl<M> Update<M> {
     }
 
     /// Adds `by` to a number, starting from 0 when the attribute is absent (`ADD`).
-    pub fn add<T: Number>(self, attr: Attr<M, Num<T>, role::Value>, by: T) -> Self {
+    pub fn add<T: Number, R: Updatable + Deterministic + Inline>(
+        self,
+        attr: Attr<M, Num<T>, R>,
+        by: T,
+    ) -> Self {
         self.with(Action::Add(Operand::new::<Num<T>>(attr.field(), &by)))
     }
 
     /// Adds the elements to a set, creating it when absent (`ADD`).
-    pub fn add_to_set<C: SetCodec>(
+    pub fn add_to_set<C: SetCodec, R: Updatable + Deterministic + Inline>(
         self,
-        attr: Attr<M, C, role::Value>,
+        attr: Attr<M, C, R>,
         elements: C::Value,
     ) -> Self {
         self.with(Action::Add(Operand::new::<C>(attr.field(), &elements)))
     }
 
     /// Removes the elements from a set (`DELETE`).
-    pub fn delete_from_set<C: SetCodec>(
+    pub fn delete_from_set<C: SetCodec, R: Updatable + Deterministic + Inline>(
         self,
-        attr: Attr<M, C, role::Value>,
+        attr: Attr<M, C, R>,
         elements: C::Value,
     ) -> Self {
         self.with(Action::Delete(Operand::new::<C>(attr.field(), &elements)))
     }
 
     /// Appends `items` to a list.
-    pub fn append<C: Codec>(
+    pub fn append<C: Codec, R: Updatable + Deterministic + Inline>(
         self,
-        attr: Attr<M, List<C>, role::Value>,
+        attr: Attr<M, List<C>, R>,
         items: Vec<C::Value>,
     ) -> Self {
         self.with(Action::ListAppend(
@@ -157,9 +169,9 @@ impl<M> Update<M> {
     }
 
     /// Inserts `items` at the front of a list.
-    pub fn prepend<C: Codec>(
+    pub fn prepend<C: Codec, R: Updatable + Deterministic + Inline>(
         self,
-        attr: Attr<M, List<C>, role::Value>,
+        attr: Attr<M, List<C>, R>,
         items: Vec<C::Value>,
     ) -> Self {
         self.with(Action::ListAppend(
