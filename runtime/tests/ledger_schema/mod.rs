@@ -40,4 +40,4 @@ pub static SCHEMA: TableSchema = TableSchema {
     fields: &[Field::plain("account"), Field::plain("seq"), MEMO],
 };
 
-pub const MEMO_ATTR: Attr<(), Str, role::Sealed> = Attr::new(MEMO);
+pub const MEMO_ATTR: Attr<(), Str, role::Randomized> = Attr::new(MEMO);
