@@ -2239,19 +2239,12 @@ impl VaultCompressed {
             offload: ::core::option::Option::None,
         },
     });
-    /// Attribute `expires` of [`VaultCompressed`]: compressed.
+    /// Attribute `expires` of [`VaultCompressed`].
     pub const EXPIRES: ::dynamate::Attr<
         VaultCompressed,
         ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
         ::dynamate::model::role::Value,
-    > = ::dynamate::Attr::new(::dynamate::Field {
-        name: "expires",
-        transform: ::dynamate::transform::Transform {
-            compress: true,
-            encrypt: ::core::option::Option::None,
-            offload: ::core::option::Option::None,
-        },
-    });
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("expires"));
     /// Attribute `doc` of [`VaultCompressed`]: compressed.
     pub const DOC: ::dynamate::Attr<
         VaultCompressed,
@@ -2769,22 +2762,12 @@ impl VaultDeterministic {
             offload: ::core::option::Option::None,
         },
     });
-    /// Attribute `expires` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
+    /// Attribute `expires` of [`VaultDeterministic`].
     pub const EXPIRES: ::dynamate::Attr<
         VaultDeterministic,
         ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
         ::dynamate::model::role::Value,
-    > = ::dynamate::Attr::new(::dynamate::Field {
-        name: "expires",
-        transform: ::dynamate::transform::Transform {
-            compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
-                key: "vault",
-            }),
-            offload: ::core::option::Option::None,
-        },
-    });
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("expires"));
     /// Attribute `doc` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const DOC: ::dynamate::Attr<
         VaultDeterministic,
@@ -3326,22 +3309,12 @@ impl VaultRandomized {
             offload: ::core::option::Option::None,
         },
     });
-    /// Attribute `expires` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
+    /// Attribute `expires` of [`VaultRandomized`].
     pub const EXPIRES: ::dynamate::Attr<
         VaultRandomized,
         ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
-        ::dynamate::model::role::Randomized,
-    > = ::dynamate::Attr::new(::dynamate::Field {
-        name: "expires",
-        transform: ::dynamate::transform::Transform {
-            compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
-                key: "vault",
-            }),
-            offload: ::core::option::Option::None,
-        },
-    });
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("expires"));
     /// Attribute `doc` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const DOC: ::dynamate::Attr<
         VaultRandomized,
@@ -3883,22 +3856,12 @@ impl VaultSealed {
             offload: ::core::option::Option::None,
         },
     });
-    /// Attribute `expires` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
+    /// Attribute `expires` of [`VaultSealed`].
     pub const EXPIRES: ::dynamate::Attr<
         VaultSealed,
         ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
-        ::dynamate::model::role::Randomized,
-    > = ::dynamate::Attr::new(::dynamate::Field {
-        name: "expires",
-        transform: ::dynamate::transform::Transform {
-            compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
-                key: "vault",
-            }),
-            offload: ::core::option::Option::None,
-        },
-    });
+        ::dynamate::model::role::Value,
+    > = ::dynamate::Attr::new(::dynamate::Field::plain("expires"));
     /// Attribute `doc` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const DOC: ::dynamate::Attr<
         VaultSealed,

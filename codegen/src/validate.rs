@@ -651,6 +651,18 @@ impl<'r> FileValidator<'r> {
                 .help("remove `optional`, `compress`, `encrypt` and `offload` from the version attribute");
             return None;
         }
+        if matches!(ty, ValueType::Ttl) && transform != Transform::default() {
+            self.reporter
+                .error(
+                    span_of(def),
+                    "a `ttl` attribute must be stored as a plain number: DynamoDB expires an item \
+                     only when its TTL attribute is a Number, so a compressed, encrypted or \
+                     offloaded one would never expire",
+                    "transformed ttl attribute",
+                )
+                .help("remove `compress`, `encrypt` and `offload` from the ttl attribute");
+            return None;
+        }
         let role = if matches!(&transform.encrypt, Some((EncryptMode::Randomized, _))) {
             Role::Randomized
         } else if transform.offload.is_some() {
