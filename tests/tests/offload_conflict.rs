@@ -67,21 +67,9 @@ async fn object_keys_of(prefix: &str, url: &Url) -> Vec<String> {
     vec![pointer(&item, "html").key, pointer(&item, "content").key]
 }
 
-/// Fails unless S3 answers `NoSuchKey` for `key` (asked directly, not through the proxy).
+/// Fails unless S3 answers `NoSuchKey`/404 for `key` (asked directly, not through the proxy).
 async fn assert_no_such_key(bucket: &str, key: &str) {
-    let direct = builder(Server::Moto).build().await;
-    let answer = direct
-        .s3()
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await;
-    match answer {
-        Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => {}
-        Err(error) => panic!("s3://{bucket}/{key}: expected NoSuchKey, got {error:?}"),
-        Ok(_) => panic!("s3://{bucket}/{key} exists"),
-    }
+    assert_deleted(&builder(Server::Moto).build().await, bucket, key).await;
 }
 
 /// A 409 to the S3 PUTs whose path contains `text`.
