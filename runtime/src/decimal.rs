@@ -316,6 +316,28 @@ mod tests {
     }
 
     #[test]
+    fn text_already_in_normal_form_is_returned_without_copying() {
+        for text in ["0", "5", "-5", "12.5", "-0.001", "100"] {
+            assert!(
+                matches!(normalize(text), Ok(Cow::Borrowed(t)) if t == text),
+                "{text}"
+            );
+        }
+        for text in ["-0", "1E+2", "05", "1.50", "+1"] {
+            assert!(matches!(normalize(text), Ok(Cow::Owned(_))), "{text}");
+        }
+    }
+
+    #[test]
+    fn debug_and_serde_use_the_normal_form() {
+        assert_eq!(format!("{:?}", d("1.50E+1")), "Decimal(15)");
+        assert_eq!(serde_json::to_string(&d("-2.50")).unwrap(), "\"-2.5\"");
+        let parsed: Decimal = serde_json::from_str("\"1.25E+2\"").unwrap();
+        assert_eq!(parsed, d("125"));
+        assert!(serde_json::from_str::<Decimal>("\"twelve\"").is_err());
+    }
+
+    #[test]
     fn normalizes_equal_values() {
         assert_eq!(d("1.50"), d("15E-1"));
         assert_eq!(d("-0"), Decimal::ZERO);
