@@ -23,32 +23,37 @@ pub struct Archive {
 impl ::core::fmt::Debug for Archive {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("Archive");
-        ::dynamate::model::debug_field(&mut out, "aid", Self::AID.field(), &self.aid);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "aid",
+            Self::AID.field(),
+            &self.aid,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "secret_message",
             Self::SECRET_MESSAGE.field(),
             &self.secret_message,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "secret_binary",
             Self::SECRET_BINARY.field(),
             &self.secret_binary,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "secret_integer",
             Self::SECRET_INTEGER.field(),
             &self.secret_integer,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "secret_float",
             Self::SECRET_FLOAT.field(),
             &self.secret_float,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "secret_data",
             Self::SECRET_DATA.field(),
@@ -71,20 +76,20 @@ impl Archive {
     /// Attribute `aid` of [`Archive`]: partition key.
     pub const AID: ::dynamate::Attr<
         Archive,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("aid"));
     /// Attribute `secret_message` of [`Archive`]: encrypted (deterministic) with key `archive`.
     pub const SECRET_MESSAGE: ::dynamate::Attr<
         Archive,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_message",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "archive",
             }),
             offload: ::core::option::Option::None,
@@ -93,14 +98,14 @@ impl Archive {
     /// Attribute `secret_binary` of [`Archive`]: encrypted (randomized) with key `archive`.
     pub const SECRET_BINARY: ::dynamate::Attr<
         Archive,
-        ::dynamate::codec::Bytes,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_binary",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "archive",
             }),
             offload: ::core::option::Option::None,
@@ -109,14 +114,14 @@ impl Archive {
     /// Attribute `secret_integer` of [`Archive`]: encrypted (deterministic) with key `archive`.
     pub const SECRET_INTEGER: ::dynamate::Attr<
         Archive,
-        ::dynamate::codec::Num<::core::primitive::i64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_integer",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "archive",
             }),
             offload: ::core::option::Option::None,
@@ -125,14 +130,14 @@ impl Archive {
     /// Attribute `secret_float` of [`Archive`]: encrypted (randomized) with key `archive`.
     pub const SECRET_FLOAT: ::dynamate::Attr<
         Archive,
-        ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Num<::core::primitive::f64>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_float",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "archive",
             }),
             offload: ::core::option::Option::None,
@@ -141,14 +146,14 @@ impl Archive {
     /// Attribute `secret_data` of [`Archive`]: encrypted (randomized) with key `archive`.
     pub const SECRET_DATA: ::dynamate::Attr<
         Archive,
-        ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_data",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "archive",
             }),
             offload: ::core::option::Option::None,
@@ -163,14 +168,14 @@ impl ::dynamate::Model for Archive {
         table_name: "archive",
         region: "us-east-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "aid",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             },
             range: ::core::option::Option::None,
         },
         indexes: &[],
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
         ttl_attribute: ::core::option::Option::None,
         version_attribute: ::core::option::Option::None,
         fields: &[
@@ -189,7 +194,7 @@ impl ::dynamate::Model for Archive {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::AID, &self.aid)?;
         item.put(&Self::SECRET_MESSAGE, &self.secret_message)?;
@@ -200,7 +205,7 @@ impl ::dynamate::Model for Archive {
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             aid: item.get(&Self::AID)?,
@@ -218,7 +223,7 @@ impl ::dynamate::ModelKey for ArchiveKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <Archive as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -228,7 +233,7 @@ impl ::dynamate::ModelKey for ArchiveKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <Archive as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -276,52 +281,67 @@ pub struct Event {
 impl ::core::fmt::Debug for Event {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("Event");
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "user_id",
             Self::USER_ID.field(),
             &self.user_id,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "event_id",
             Self::EVENT_ID.field(),
             &self.event_id,
         );
-        ::dynamate::model::debug_field(&mut out, "kind", Self::KIND.field(), &self.kind);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "kind",
+            Self::KIND.field(),
+            &self.kind,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "count",
             Self::COUNT.field(),
             &self.count,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "score",
             Self::SCORE.field(),
             &self.score,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "active",
             Self::ACTIVE.field(),
             &self.active,
         );
-        ::dynamate::model::debug_field(&mut out, "note", Self::NOTE.field(), &self.note);
-        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "note",
+            Self::NOTE.field(),
+            &self.note,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "tags",
+            Self::TAGS.field(),
+            &self.tags,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "labels",
             Self::LABELS.field(),
             &self.labels,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "metrics",
             Self::METRICS.field(),
             &self.metrics,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "created_at",
             Self::CREATED_AT.field(),
@@ -346,68 +366,70 @@ impl Event {
     /// Attribute `user_id` of [`Event`]: partition key.
     pub const USER_ID: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("user_id"));
     /// Attribute `event_id` of [`Event`]: sort key.
     pub const EVENT_ID: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::RangeKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::RangeKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("event_id"));
     /// Attribute `kind` of [`Event`].
     pub const KIND: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("kind"));
     /// Attribute `count` of [`Event`].
     pub const COUNT: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::Num<::core::primitive::i64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("count"));
     /// Attribute `score` of [`Event`].
     pub const SCORE: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::f64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("score"));
     /// Attribute `active` of [`Event`].
     pub const ACTIVE: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::Bool,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Bool,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("active"));
     /// Attribute `note` of [`Event`].
     pub const NOTE: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::Opt<::dynamate::codec::Str>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("note"));
     /// Attribute `tags` of [`Event`].
     pub const TAGS: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::List<::dynamate::codec::Str>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::List<::dynamate::primitives::codec::Str>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("tags"));
     /// Attribute `labels` of [`Event`].
     pub const LABELS: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::StringSet,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::StringSet,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("labels"));
     /// Attribute `metrics` of [`Event`].
     pub const METRICS: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Map<
+            ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        >,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("metrics"));
     /// Attribute `created_at` of [`Event`].
     pub const CREATED_AT: ::dynamate::Attr<
         Event,
-        ::dynamate::codec::DateTime,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("created_at"));
 }
 
@@ -418,17 +440,17 @@ impl ::dynamate::Model for Event {
         table_name: "events",
         region: "us-east-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "user_id",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             },
-            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                 name: "event_id",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             }),
         },
         indexes: &[],
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
         ttl_attribute: ::core::option::Option::None,
         version_attribute: ::core::option::Option::None,
         fields: &[
@@ -453,7 +475,7 @@ impl ::dynamate::Model for Event {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::USER_ID, &self.user_id)?;
         item.put(&Self::EVENT_ID, &self.event_id)?;
@@ -469,7 +491,7 @@ impl ::dynamate::Model for Event {
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             user_id: item.get(&Self::USER_ID)?,
@@ -492,7 +514,7 @@ impl ::dynamate::ModelKey for EventKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <Event as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -503,7 +525,7 @@ impl ::dynamate::ModelKey for EventKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <Event as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -603,179 +625,204 @@ pub struct Product {
 impl ::core::fmt::Debug for Product {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("Product");
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "tenant",
             Self::TENANT.field(),
             &self.tenant,
         );
-        ::dynamate::model::debug_field(&mut out, "sku", Self::SKU.field(), &self.sku);
-        ::dynamate::model::debug_field(&mut out, "name", Self::NAME.field(), &self.name);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "sku",
+            Self::SKU.field(),
+            &self.sku,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "name",
+            Self::NAME.field(),
+            &self.name,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "product_type",
             Self::PRODUCT_TYPE.field(),
             &self.product_type,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "type",
             Self::TYPE.field(),
             &self.r#type,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "image",
             Self::IMAGE.field(),
             &self.image,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "active",
             Self::ACTIVE.field(),
             &self.active,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "stock",
             Self::STOCK.field(),
             &self.stock,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "small",
             Self::SMALL.field(),
             &self.small,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "medium",
             Self::MEDIUM.field(),
             &self.medium,
         );
-        ::dynamate::model::debug_field(&mut out, "big", Self::BIG.field(), &self.big);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "big",
+            Self::BIG.field(),
+            &self.big,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "unsigned_small",
             Self::UNSIGNED_SMALL.field(),
             &self.unsigned_small,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "unsigned_medium",
             Self::UNSIGNED_MEDIUM.field(),
             &self.unsigned_medium,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "unsigned_int",
             Self::UNSIGNED_INT.field(),
             &self.unsigned_int,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "score",
             Self::SCORE.field(),
             &self.score,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "ratio",
             Self::RATIO.field(),
             &self.ratio,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "price",
             Self::PRICE.field(),
             &self.price,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "released_at",
             Self::RELEASED_AT.field(),
             &self.released_at,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "expires_at",
             Self::EXPIRES_AT.field(),
             &self.expires_at,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "version",
             Self::VERSION.field(),
             &self.version,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "attributes",
             Self::ATTRIBUTES.field(),
             &self.attributes,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "dimensions",
             Self::DIMENSIONS.field(),
             &self.dimensions,
         );
-        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "tags",
+            Self::TAGS.field(),
+            &self.tags,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "matrix",
             Self::MATRIX.field(),
             &self.matrix,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "notes",
             Self::NOTES.field(),
             &self.notes,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "prices_by_region",
             Self::PRICES_BY_REGION.field(),
             &self.prices_by_region,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "labels",
             Self::LABELS.field(),
             &self.labels,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "colors",
             Self::COLORS.field(),
             &self.colors,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "sizes",
             Self::SIZES.field(),
             &self.sizes,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "weights",
             Self::WEIGHTS.field(),
             &self.weights,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "thumbnails",
             Self::THUMBNAILS.field(),
             &self.thumbnails,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "category",
             Self::CATEGORY.field(),
             &self.category,
         );
-        ::dynamate::model::debug_field(&mut out, "rank", Self::RANK.field(), &self.rank);
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "rank",
+            Self::RANK.field(),
+            &self.rank,
+        );
         out.finish()
     }
 }
@@ -795,222 +842,230 @@ impl Product {
     /// Attribute `tenant` of [`Product`]: partition key.
     pub const TENANT: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("tenant"));
     /// Attribute `sku` of [`Product`]: sort key.
     pub const SKU: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::RangeKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::RangeKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("sku"));
     /// Attribute `name` of [`Product`].
     pub const NAME: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("name"));
     /// Attribute `Product Type` of [`Product`].
     pub const PRODUCT_TYPE: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("Product Type"));
     /// Attribute `type` of [`Product`].
     pub const TYPE: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("type"));
     /// Attribute `image` of [`Product`].
     pub const IMAGE: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Opt<::dynamate::codec::Bytes>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Bytes>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("image"));
     /// Attribute `active` of [`Product`].
     pub const ACTIVE: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Bool,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Bool,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("active"));
     /// Attribute `stock` of [`Product`].
     pub const STOCK: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::i32>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::i32>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("stock"));
     /// Attribute `small` of [`Product`].
     pub const SMALL: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::i8>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::i8>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("small"));
     /// Attribute `medium` of [`Product`].
     pub const MEDIUM: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::i16>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::i16>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("medium"));
     /// Attribute `big` of [`Product`].
     pub const BIG: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::u64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::u64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("big"));
     /// Attribute `unsigned_small` of [`Product`].
     pub const UNSIGNED_SMALL: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::u8>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::u8>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("unsigned_small"));
     /// Attribute `unsigned_medium` of [`Product`].
     pub const UNSIGNED_MEDIUM: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::u16>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::u16>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("unsigned_medium"));
     /// Attribute `unsigned_int` of [`Product`].
     pub const UNSIGNED_INT: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::u32>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::u32>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("unsigned_int"));
     /// Attribute `score` of [`Product`].
     pub const SCORE: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::f64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("score"));
     /// Attribute `ratio` of [`Product`].
     pub const RATIO: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::f32>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::f32>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("ratio"));
     /// Attribute `price` of [`Product`].
     pub const PRICE: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::dynamate::Decimal>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("price"));
     /// Attribute `released_at` of [`Product`].
     pub const RELEASED_AT: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::DateTime,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("released_at"));
     /// Attribute `expires_at` of [`Product`].
     pub const EXPIRES_AT: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Ttl>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("expires_at"));
     /// Attribute `version` of [`Product`].
     pub const VERSION: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::u64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::u64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("version"));
     /// Attribute `attributes` of [`Product`].
     pub const ATTRIBUTES: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Opt<
-            ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::primitives::codec::Opt<
+            ::dynamate::primitives::codec::Json<::dynamate::__private::serde_json::Value>,
         >,
-        ::dynamate::model::role::Value,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("attributes"));
     /// Attribute `dimensions` of [`Product`].
     pub const DIMENSIONS: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Json<crate::Dimensions>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Json<crate::Dimensions>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("dimensions"));
     /// Attribute `tags` of [`Product`].
     pub const TAGS: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::List<::dynamate::codec::Str>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::List<::dynamate::primitives::codec::Str>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("tags"));
     /// Attribute `matrix` of [`Product`].
     pub const MATRIX: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::List<
-            ::dynamate::codec::List<::dynamate::codec::Num<::core::primitive::i64>>,
+        ::dynamate::primitives::codec::List<
+            ::dynamate::primitives::codec::List<
+                ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+            >,
         >,
-        ::dynamate::model::role::Value,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("matrix"));
     /// Attribute `notes` of [`Product`].
     pub const NOTES: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::List<
+            ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        >,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("notes"));
     /// Attribute `prices_by_region` of [`Product`].
     pub const PRICES_BY_REGION: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Map<::dynamate::codec::Num<::dynamate::Decimal>>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Map<
+            ::dynamate::primitives::codec::Num<::dynamate::Decimal>,
+        >,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("prices_by_region"));
     /// Attribute `labels` of [`Product`].
     pub const LABELS: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Map<::dynamate::codec::List<::dynamate::codec::Str>>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Map<
+            ::dynamate::primitives::codec::List<::dynamate::primitives::codec::Str>,
+        >,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("labels"));
     /// Attribute `colors` of [`Product`].
     pub const COLORS: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::StringSet,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::StringSet,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("colors"));
     /// Attribute `sizes` of [`Product`].
     pub const SIZES: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::NumberSet<::core::primitive::i64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::NumberSet<::core::primitive::i64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("sizes"));
     /// Attribute `weights` of [`Product`].
     pub const WEIGHTS: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("weights"));
     /// Attribute `thumbnails` of [`Product`].
     pub const THUMBNAILS: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::BinarySet,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::BinarySet,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("thumbnails"));
     /// Attribute `category` of [`Product`].
     pub const CATEGORY: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("category"));
     /// Attribute `rank` of [`Product`].
     pub const RANK: ::dynamate::Attr<
         Product,
-        ::dynamate::codec::Num<::core::primitive::i64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("rank"));
     /// The global secondary index `by_category` of [`Product`], for typed queries and scans.
     pub const BY_CATEGORY: ::dynamate::Index<
         Product,
-        ::dynamate::codec::Str,
-        ::dynamate::codec::Num<::dynamate::Decimal>,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::primitives::codec::Num<::dynamate::Decimal>,
     > = ::dynamate::Index::new("by_category");
     /// The local secondary index `by_rank` of [`Product`], for typed queries and scans.
     pub const BY_RANK: ::dynamate::Index<
         Product,
-        ::dynamate::codec::Str,
-        ::dynamate::codec::Num<::core::primitive::i64>,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::primitives::codec::Num<::core::primitive::i64>,
     > = ::dynamate::Index::new("by_rank");
     /// The global secondary index `by_release` of [`Product`], for typed queries and scans.
     pub const BY_RELEASE: ::dynamate::Index<
         Product,
-        ::dynamate::codec::Str,
-        ::dynamate::codec::DateTime,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::primitives::codec::DateTime,
     > = ::dynamate::Index::new("by_release");
 }
 
@@ -1021,69 +1076,71 @@ impl ::dynamate::Model for Product {
         table_name: "catalog.products",
         region: "eu-west-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "tenant",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             },
-            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                 name: "sku",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             }),
         },
         indexes: &[
             ::dynamate::IndexSchema {
                 name: "by_category",
-                kind: ::dynamate::model::IndexKind::Global,
+                kind: ::dynamate::item::model::IndexKind::Global,
                 key: ::dynamate::KeySchema {
-                    hash: ::dynamate::model::KeyAttribute {
+                    hash: ::dynamate::item::model::KeyAttribute {
                         name: "category",
-                        scalar: ::dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::item::model::ScalarType::S,
                     },
-                    range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+                    range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                         name: "price",
-                        scalar: ::dynamate::model::ScalarType::N,
+                        scalar: ::dynamate::item::model::ScalarType::N,
                     }),
                 },
-                projection: ::dynamate::model::Projection::Include(&["name", "stock"]),
-                throughput: ::core::option::Option::Some(::dynamate::model::Throughput {
+                projection: ::dynamate::item::model::Projection::Include(
+                    &["name", "stock"],
+                ),
+                throughput: ::core::option::Option::Some(::dynamate::item::model::Throughput {
                     read: 2,
                     write: 2,
                 }),
             },
             ::dynamate::IndexSchema {
                 name: "by_rank",
-                kind: ::dynamate::model::IndexKind::Local,
+                kind: ::dynamate::item::model::IndexKind::Local,
                 key: ::dynamate::KeySchema {
-                    hash: ::dynamate::model::KeyAttribute {
+                    hash: ::dynamate::item::model::KeyAttribute {
                         name: "tenant",
-                        scalar: ::dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::item::model::ScalarType::S,
                     },
-                    range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+                    range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                         name: "rank",
-                        scalar: ::dynamate::model::ScalarType::N,
+                        scalar: ::dynamate::item::model::ScalarType::N,
                     }),
                 },
-                projection: ::dynamate::model::Projection::KeysOnly,
+                projection: ::dynamate::item::model::Projection::KeysOnly,
                 throughput: ::core::option::Option::None,
             },
             ::dynamate::IndexSchema {
                 name: "by_release",
-                kind: ::dynamate::model::IndexKind::Global,
+                kind: ::dynamate::item::model::IndexKind::Global,
                 key: ::dynamate::KeySchema {
-                    hash: ::dynamate::model::KeyAttribute {
+                    hash: ::dynamate::item::model::KeyAttribute {
                         name: "category",
-                        scalar: ::dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::item::model::ScalarType::S,
                     },
-                    range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+                    range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                         name: "released_at",
-                        scalar: ::dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::item::model::ScalarType::S,
                     }),
                 },
-                projection: ::dynamate::model::Projection::All,
+                projection: ::dynamate::item::model::Projection::All,
                 throughput: ::core::option::Option::None,
             },
         ],
-        billing: ::dynamate::model::Billing::Provisioned(::dynamate::model::Throughput {
+        billing: ::dynamate::item::model::Billing::Provisioned(::dynamate::item::model::Throughput {
             read: 5,
             write: 5,
         }),
@@ -1139,7 +1196,7 @@ impl ::dynamate::Model for Product {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::TENANT, &self.tenant)?;
         item.put(&Self::SKU, &self.sku)?;
@@ -1177,7 +1234,7 @@ impl ::dynamate::Model for Product {
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             tenant: item.get(&Self::TENANT)?,
@@ -1223,7 +1280,7 @@ impl ::dynamate::ModelKey for ProductKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <Product as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -1234,7 +1291,7 @@ impl ::dynamate::ModelKey for ProductKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <Product as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -1260,8 +1317,8 @@ pub struct Counter {
 impl ::core::fmt::Debug for Counter {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("Counter");
-        ::dynamate::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
+        ::dynamate::item::model::debug_field(
             &mut out,
             "count",
             Self::COUNT.field(),
@@ -1284,14 +1341,14 @@ impl Counter {
     /// Attribute `id` of [`Counter`]: partition key.
     pub const ID: ::dynamate::Attr<
         Counter,
-        ::dynamate::codec::Bytes,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `count` of [`Counter`].
     pub const COUNT: ::dynamate::Attr<
         Counter,
-        ::dynamate::codec::Num<::core::primitive::i64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("count"));
 }
 
@@ -1302,14 +1359,14 @@ impl ::dynamate::Model for Counter {
         table_name: "counters",
         region: "eu-west-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "id",
-                scalar: ::dynamate::model::ScalarType::B,
+                scalar: ::dynamate::item::model::ScalarType::B,
             },
             range: ::core::option::Option::None,
         },
         indexes: &[],
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
         ttl_attribute: ::core::option::Option::None,
         version_attribute: ::core::option::Option::None,
         fields: &[Self::ID.field(), Self::COUNT.field()],
@@ -1319,14 +1376,14 @@ impl ::dynamate::Model for Counter {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::COUNT, &self.count)?;
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             id: item.get(&Self::ID)?,
@@ -1340,7 +1397,7 @@ impl ::dynamate::ModelKey for CounterKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <Counter as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -1350,7 +1407,7 @@ impl ::dynamate::ModelKey for CounterKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <Counter as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -1383,32 +1440,42 @@ pub struct Ledger {
 impl ::core::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("Ledger");
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "account",
             Self::ACCOUNT.field(),
             &self.account,
         );
-        ::dynamate::model::debug_field(&mut out, "seq", Self::SEQ.field(), &self.seq);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "seq",
+            Self::SEQ.field(),
+            &self.seq,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "amount",
             Self::AMOUNT.field(),
             &self.amount,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "ratio",
             Self::RATIO.field(),
             &self.ratio,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "counts",
             Self::COUNTS.field(),
             &self.counts,
         );
-        ::dynamate::model::debug_field(&mut out, "memo", Self::MEMO.field(), &self.memo);
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "memo",
+            Self::MEMO.field(),
+            &self.memo,
+        );
         out.finish()
     }
 }
@@ -1428,44 +1495,44 @@ impl Ledger {
     /// Attribute `account` of [`Ledger`]: partition key.
     pub const ACCOUNT: ::dynamate::Attr<
         Ledger,
-        ::dynamate::codec::Num<::dynamate::Decimal>,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Num<::dynamate::Decimal>,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("account"));
     /// Attribute `seq` of [`Ledger`]: sort key.
     pub const SEQ: ::dynamate::Attr<
         Ledger,
-        ::dynamate::codec::Num<::dynamate::Decimal>,
-        ::dynamate::model::role::RangeKey,
+        ::dynamate::primitives::codec::Num<::dynamate::Decimal>,
+        ::dynamate::item::model::role::RangeKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("seq"));
     /// Attribute `amount` of [`Ledger`].
     pub const AMOUNT: ::dynamate::Attr<
         Ledger,
-        ::dynamate::codec::Num<::dynamate::Decimal>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("amount"));
     /// Attribute `ratio` of [`Ledger`].
     pub const RATIO: ::dynamate::Attr<
         Ledger,
-        ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::f64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("ratio"));
     /// Attribute `counts` of [`Ledger`].
     pub const COUNTS: ::dynamate::Attr<
         Ledger,
-        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("counts"));
     /// Attribute `memo` of [`Ledger`]: encrypted (randomized) with key `archive`.
     pub const MEMO: ::dynamate::Attr<
         Ledger,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "memo",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "archive",
             }),
             offload: ::core::option::Option::None,
@@ -1480,17 +1547,17 @@ impl ::dynamate::Model for Ledger {
         table_name: "ledger",
         region: "us-east-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "account",
-                scalar: ::dynamate::model::ScalarType::N,
+                scalar: ::dynamate::item::model::ScalarType::N,
             },
-            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                 name: "seq",
-                scalar: ::dynamate::model::ScalarType::N,
+                scalar: ::dynamate::item::model::ScalarType::N,
             }),
         },
         indexes: &[],
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
         ttl_attribute: ::core::option::Option::None,
         version_attribute: ::core::option::Option::None,
         fields: &[
@@ -1510,7 +1577,7 @@ impl ::dynamate::Model for Ledger {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ACCOUNT, &self.account)?;
         item.put(&Self::SEQ, &self.seq)?;
@@ -1521,7 +1588,7 @@ impl ::dynamate::Model for Ledger {
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             account: item.get(&Self::ACCOUNT)?,
@@ -1539,7 +1606,7 @@ impl ::dynamate::ModelKey for LedgerKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <Ledger as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -1550,7 +1617,7 @@ impl ::dynamate::ModelKey for LedgerKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <Ledger as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -1588,43 +1655,43 @@ pub struct Order {
 impl ::core::fmt::Debug for Order {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("Order");
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "order_id",
             Self::ORDER_ID.field(),
             &self.order_id,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "customer_id",
             Self::CUSTOMER_ID.field(),
             &self.customer_id,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "created_at",
             Self::CREATED_AT.field(),
             &self.created_at,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "description",
             Self::DESCRIPTION.field(),
             &self.description,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "image",
             Self::IMAGE.field(),
             &self.image,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "items",
             Self::ITEMS.field(),
             &self.items,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "receipt",
             Self::RECEIPT.field(),
@@ -1647,29 +1714,29 @@ impl Order {
     /// Attribute `order_id` of [`Order`]: partition key.
     pub const ORDER_ID: ::dynamate::Attr<
         Order,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("order_id"));
     /// Attribute `customer_id` of [`Order`].
     pub const CUSTOMER_ID: ::dynamate::Attr<
         Order,
-        ::dynamate::codec::Opt<::dynamate::codec::Str>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("customer_id"));
     /// Attribute `created_at` of [`Order`].
     pub const CREATED_AT: ::dynamate::Attr<
         Order,
-        ::dynamate::codec::Opt<::dynamate::codec::DateTime>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::DateTime>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("created_at"));
     /// Attribute `description` of [`Order`]: compressed.
     pub const DESCRIPTION: ::dynamate::Attr<
         Order,
-        ::dynamate::codec::Opt<::dynamate::codec::Str>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "description",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -1678,11 +1745,11 @@ impl Order {
     /// Attribute `image` of [`Order`]: compressed.
     pub const IMAGE: ::dynamate::Attr<
         Order,
-        ::dynamate::codec::Opt<::dynamate::codec::Bytes>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Bytes>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "image",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -1691,13 +1758,13 @@ impl Order {
     /// Attribute `items` of [`Order`]: compressed.
     pub const ITEMS: ::dynamate::Attr<
         Order,
-        ::dynamate::codec::Opt<
-            ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::primitives::codec::Opt<
+            ::dynamate::primitives::codec::Json<::dynamate::__private::serde_json::Value>,
         >,
-        ::dynamate::model::role::Value,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -1706,17 +1773,17 @@ impl Order {
     /// Attribute `receipt` of [`Order`]: compressed, encrypted (randomized) with key `orders`, offloaded to `s3://orders-bucket/orders`.
     pub const RECEIPT: ::dynamate::Attr<
         Order,
-        ::dynamate::codec::Opt<::dynamate::codec::Bytes>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Bytes>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "receipt",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "orders",
             }),
-            offload: ::core::option::Option::Some(::dynamate::transform::Offload {
+            offload: ::core::option::Option::Some(::dynamate::item::transform::Offload {
                 bucket: "orders-bucket",
                 prefix: "orders",
                 threshold: 4096,
@@ -1726,8 +1793,8 @@ impl Order {
     /// The global secondary index `by_customer` of [`Order`], for typed queries and scans.
     pub const BY_CUSTOMER: ::dynamate::Index<
         Order,
-        ::dynamate::codec::Opt<::dynamate::codec::Str>,
-        ::dynamate::codec::Opt<::dynamate::codec::DateTime>,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::DateTime>,
     > = ::dynamate::Index::new("by_customer");
 }
 
@@ -1738,31 +1805,31 @@ impl ::dynamate::Model for Order {
         table_name: "orders",
         region: "us-east-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "order_id",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             },
             range: ::core::option::Option::None,
         },
         indexes: &[
             ::dynamate::IndexSchema {
                 name: "by_customer",
-                kind: ::dynamate::model::IndexKind::Global,
+                kind: ::dynamate::item::model::IndexKind::Global,
                 key: ::dynamate::KeySchema {
-                    hash: ::dynamate::model::KeyAttribute {
+                    hash: ::dynamate::item::model::KeyAttribute {
                         name: "customer_id",
-                        scalar: ::dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::item::model::ScalarType::S,
                     },
-                    range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+                    range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                         name: "created_at",
-                        scalar: ::dynamate::model::ScalarType::S,
+                        scalar: ::dynamate::item::model::ScalarType::S,
                     }),
                 },
-                projection: ::dynamate::model::Projection::All,
+                projection: ::dynamate::item::model::Projection::All,
                 throughput: ::core::option::Option::None,
             },
         ],
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
         ttl_attribute: ::core::option::Option::None,
         version_attribute: ::core::option::Option::None,
         fields: &[
@@ -1782,7 +1849,7 @@ impl ::dynamate::Model for Order {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ORDER_ID, &self.order_id)?;
         item.put(&Self::CUSTOMER_ID, &self.customer_id)?;
@@ -1794,7 +1861,7 @@ impl ::dynamate::Model for Order {
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             order_id: item.get(&Self::ORDER_ID)?,
@@ -1813,7 +1880,7 @@ impl ::dynamate::ModelKey for OrderKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <Order as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -1823,7 +1890,7 @@ impl ::dynamate::ModelKey for OrderKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <Order as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -1850,9 +1917,19 @@ pub struct Url {
 impl ::core::fmt::Debug for Url {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("Url");
-        ::dynamate::model::debug_field(&mut out, "url", Self::URL.field(), &self.url);
-        ::dynamate::model::debug_field(&mut out, "html", Self::HTML.field(), &self.html);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "url",
+            Self::URL.field(),
+            &self.url,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "html",
+            Self::HTML.field(),
+            &self.html,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "content",
             Self::CONTENT.field(),
@@ -1875,20 +1952,20 @@ impl Url {
     /// Attribute `url` of [`Url`]: partition key.
     pub const URL: ::dynamate::Attr<
         Url,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("url"));
     /// Attribute `html` of [`Url`]: offloaded to `s3://my-bucket/dynamate`.
     pub const HTML: ::dynamate::Attr<
         Url,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Offloaded,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Offloaded,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "html",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
             encrypt: ::core::option::Option::None,
-            offload: ::core::option::Option::Some(::dynamate::transform::Offload {
+            offload: ::core::option::Option::Some(::dynamate::item::transform::Offload {
                 bucket: "my-bucket",
                 prefix: "dynamate",
                 threshold: 0,
@@ -1898,14 +1975,14 @@ impl Url {
     /// Attribute `content` of [`Url`]: offloaded to `s3://my-bucket/dynamate`.
     pub const CONTENT: ::dynamate::Attr<
         Url,
-        ::dynamate::codec::Bytes,
-        ::dynamate::model::role::Offloaded,
+        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::item::model::role::Offloaded,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "content",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
             encrypt: ::core::option::Option::None,
-            offload: ::core::option::Option::Some(::dynamate::transform::Offload {
+            offload: ::core::option::Option::Some(::dynamate::item::transform::Offload {
                 bucket: "my-bucket",
                 prefix: "dynamate",
                 threshold: 0,
@@ -1921,14 +1998,14 @@ impl ::dynamate::Model for Url {
         table_name: "urls",
         region: "us-east-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "url",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             },
             range: ::core::option::Option::None,
         },
         indexes: &[],
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
         ttl_attribute: ::core::option::Option::None,
         version_attribute: ::core::option::Option::None,
         fields: &[Self::URL.field(), Self::HTML.field(), Self::CONTENT.field()],
@@ -1938,7 +2015,7 @@ impl ::dynamate::Model for Url {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::URL, &self.url)?;
         item.put(&Self::HTML, &self.html)?;
@@ -1946,7 +2023,7 @@ impl ::dynamate::Model for Url {
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             url: item.get(&Self::URL)?,
@@ -1961,7 +2038,7 @@ impl ::dynamate::ModelKey for UrlKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <Url as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -1971,7 +2048,7 @@ impl ::dynamate::ModelKey for UrlKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <Url as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -2033,75 +2110,105 @@ pub struct VaultCompressed {
 impl ::core::fmt::Debug for VaultCompressed {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("VaultCompressed");
-        ::dynamate::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
+        ::dynamate::item::model::debug_field(
             &mut out,
             "version_no",
             Self::VERSION_NO.field(),
             &self.version_no,
         );
-        ::dynamate::model::debug_field(&mut out, "text", Self::TEXT.field(), &self.text);
-        ::dynamate::model::debug_field(&mut out, "blob", Self::BLOB.field(), &self.blob);
-        ::dynamate::model::debug_field(&mut out, "flag", Self::FLAG.field(), &self.flag);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "text",
+            Self::TEXT.field(),
+            &self.text,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "blob",
+            Self::BLOB.field(),
+            &self.blob,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "flag",
+            Self::FLAG.field(),
+            &self.flag,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "count",
             Self::COUNT.field(),
             &self.count,
         );
-        ::dynamate::model::debug_field(&mut out, "big", Self::BIG.field(), &self.big);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "big",
+            Self::BIG.field(),
+            &self.big,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "ratio",
             Self::RATIO.field(),
             &self.ratio,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "amount",
             Self::AMOUNT.field(),
             &self.amount,
         );
-        ::dynamate::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
+        ::dynamate::item::model::debug_field(
             &mut out,
             "expires",
             Self::EXPIRES.field(),
             &self.expires,
         );
-        ::dynamate::model::debug_field(&mut out, "doc", Self::DOC.field(), &self.doc);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "doc",
+            Self::DOC.field(),
+            &self.doc,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "typed",
             Self::TYPED.field(),
             &self.typed,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "items",
             Self::ITEMS.field(),
             &self.items,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "scores",
             Self::SCORES.field(),
             &self.scores,
         );
-        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "tags",
+            Self::TAGS.field(),
+            &self.tags,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "numbers",
             Self::NUMBERS.field(),
             &self.numbers,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "blobs",
             Self::BLOBS.field(),
             &self.blobs,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "maybe",
             Self::MAYBE.field(),
@@ -2126,23 +2233,23 @@ impl VaultCompressed {
     /// Attribute `id` of [`VaultCompressed`]: partition key.
     pub const ID: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `version_no` of [`VaultCompressed`]: sort key.
     pub const VERSION_NO: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Num<::core::primitive::i64>,
-        ::dynamate::model::role::RangeKey,
+        ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        ::dynamate::item::model::role::RangeKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("version_no"));
     /// Attribute `text` of [`VaultCompressed`]: compressed.
     pub const TEXT: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2151,11 +2258,11 @@ impl VaultCompressed {
     /// Attribute `blob` of [`VaultCompressed`]: compressed.
     pub const BLOB: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Bytes,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2164,11 +2271,11 @@ impl VaultCompressed {
     /// Attribute `flag` of [`VaultCompressed`]: compressed.
     pub const FLAG: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Bool,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Bool,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2177,11 +2284,11 @@ impl VaultCompressed {
     /// Attribute `count` of [`VaultCompressed`]: compressed.
     pub const COUNT: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Num<::core::primitive::i32>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::i32>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2190,11 +2297,11 @@ impl VaultCompressed {
     /// Attribute `big` of [`VaultCompressed`]: compressed.
     pub const BIG: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Num<::core::primitive::u64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::u64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2203,11 +2310,11 @@ impl VaultCompressed {
     /// Attribute `ratio` of [`VaultCompressed`]: compressed.
     pub const RATIO: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::f64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2216,11 +2323,11 @@ impl VaultCompressed {
     /// Attribute `amount` of [`VaultCompressed`]: compressed.
     pub const AMOUNT: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Num<::dynamate::Decimal>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2229,11 +2336,11 @@ impl VaultCompressed {
     /// Attribute `at` of [`VaultCompressed`]: compressed.
     pub const AT: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::DateTime,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2242,17 +2349,17 @@ impl VaultCompressed {
     /// Attribute `expires` of [`VaultCompressed`].
     pub const EXPIRES: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Ttl>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("expires"));
     /// Attribute `doc` of [`VaultCompressed`]: compressed.
     pub const DOC: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2261,11 +2368,11 @@ impl VaultCompressed {
     /// Attribute `typed` of [`VaultCompressed`]: compressed.
     pub const TYPED: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Json<crate::Dimensions>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Json<crate::Dimensions>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2274,11 +2381,13 @@ impl VaultCompressed {
     /// Attribute `items` of [`VaultCompressed`]: compressed.
     pub const ITEMS: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::List<
+            ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        >,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2287,11 +2396,13 @@ impl VaultCompressed {
     /// Attribute `scores` of [`VaultCompressed`]: compressed.
     pub const SCORES: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Map<
+            ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        >,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2300,11 +2411,11 @@ impl VaultCompressed {
     /// Attribute `tags` of [`VaultCompressed`]: compressed.
     pub const TAGS: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::StringSet,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::StringSet,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2313,11 +2424,11 @@ impl VaultCompressed {
     /// Attribute `numbers` of [`VaultCompressed`]: compressed.
     pub const NUMBERS: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2326,11 +2437,11 @@ impl VaultCompressed {
     /// Attribute `blobs` of [`VaultCompressed`]: compressed.
     pub const BLOBS: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::BinarySet,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::BinarySet,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2339,11 +2450,11 @@ impl VaultCompressed {
     /// Attribute `maybe` of [`VaultCompressed`]: compressed.
     pub const MAYBE: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::codec::Opt<::dynamate::codec::Str>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2358,17 +2469,17 @@ impl ::dynamate::Model for VaultCompressed {
         table_name: "vault_compressed",
         region: "us-east-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "id",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             },
-            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                 name: "version_no",
-                scalar: ::dynamate::model::ScalarType::N,
+                scalar: ::dynamate::item::model::ScalarType::N,
             }),
         },
         indexes: &[],
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
         ttl_attribute: ::core::option::Option::Some("expires"),
         version_attribute: ::core::option::Option::None,
         fields: &[
@@ -2401,7 +2512,7 @@ impl ::dynamate::Model for VaultCompressed {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::VERSION_NO, &self.version_no)?;
@@ -2425,7 +2536,7 @@ impl ::dynamate::Model for VaultCompressed {
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             id: item.get(&Self::ID)?,
@@ -2456,7 +2567,7 @@ impl ::dynamate::ModelKey for VaultCompressedKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <VaultCompressed as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -2467,7 +2578,7 @@ impl ::dynamate::ModelKey for VaultCompressedKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <VaultCompressed as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -2532,75 +2643,105 @@ pub struct VaultDeterministic {
 impl ::core::fmt::Debug for VaultDeterministic {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("VaultDeterministic");
-        ::dynamate::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
+        ::dynamate::item::model::debug_field(
             &mut out,
             "version_no",
             Self::VERSION_NO.field(),
             &self.version_no,
         );
-        ::dynamate::model::debug_field(&mut out, "text", Self::TEXT.field(), &self.text);
-        ::dynamate::model::debug_field(&mut out, "blob", Self::BLOB.field(), &self.blob);
-        ::dynamate::model::debug_field(&mut out, "flag", Self::FLAG.field(), &self.flag);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "text",
+            Self::TEXT.field(),
+            &self.text,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "blob",
+            Self::BLOB.field(),
+            &self.blob,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "flag",
+            Self::FLAG.field(),
+            &self.flag,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "count",
             Self::COUNT.field(),
             &self.count,
         );
-        ::dynamate::model::debug_field(&mut out, "big", Self::BIG.field(), &self.big);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "big",
+            Self::BIG.field(),
+            &self.big,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "ratio",
             Self::RATIO.field(),
             &self.ratio,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "amount",
             Self::AMOUNT.field(),
             &self.amount,
         );
-        ::dynamate::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
+        ::dynamate::item::model::debug_field(
             &mut out,
             "expires",
             Self::EXPIRES.field(),
             &self.expires,
         );
-        ::dynamate::model::debug_field(&mut out, "doc", Self::DOC.field(), &self.doc);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "doc",
+            Self::DOC.field(),
+            &self.doc,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "typed",
             Self::TYPED.field(),
             &self.typed,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "items",
             Self::ITEMS.field(),
             &self.items,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "scores",
             Self::SCORES.field(),
             &self.scores,
         );
-        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "tags",
+            Self::TAGS.field(),
+            &self.tags,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "numbers",
             Self::NUMBERS.field(),
             &self.numbers,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "blobs",
             Self::BLOBS.field(),
             &self.blobs,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "maybe",
             Self::MAYBE.field(),
@@ -2625,26 +2766,26 @@ impl VaultDeterministic {
     /// Attribute `id` of [`VaultDeterministic`]: partition key.
     pub const ID: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `version_no` of [`VaultDeterministic`]: sort key.
     pub const VERSION_NO: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Num<::core::primitive::i64>,
-        ::dynamate::model::role::RangeKey,
+        ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        ::dynamate::item::model::role::RangeKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("version_no"));
     /// Attribute `text` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const TEXT: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2653,14 +2794,14 @@ impl VaultDeterministic {
     /// Attribute `blob` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const BLOB: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Bytes,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2669,14 +2810,14 @@ impl VaultDeterministic {
     /// Attribute `flag` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const FLAG: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Bool,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Bool,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2685,14 +2826,14 @@ impl VaultDeterministic {
     /// Attribute `count` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const COUNT: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Num<::core::primitive::i32>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::i32>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2701,14 +2842,14 @@ impl VaultDeterministic {
     /// Attribute `big` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const BIG: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Num<::core::primitive::u64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::u64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2717,14 +2858,14 @@ impl VaultDeterministic {
     /// Attribute `ratio` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const RATIO: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::core::primitive::f64>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2733,14 +2874,14 @@ impl VaultDeterministic {
     /// Attribute `amount` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const AMOUNT: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Num<::dynamate::Decimal>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Num<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2749,14 +2890,14 @@ impl VaultDeterministic {
     /// Attribute `at` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const AT: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::DateTime,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2765,20 +2906,20 @@ impl VaultDeterministic {
     /// Attribute `expires` of [`VaultDeterministic`].
     pub const EXPIRES: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Ttl>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("expires"));
     /// Attribute `doc` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const DOC: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2787,14 +2928,14 @@ impl VaultDeterministic {
     /// Attribute `typed` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const TYPED: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Json<crate::Dimensions>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Json<crate::Dimensions>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2803,14 +2944,16 @@ impl VaultDeterministic {
     /// Attribute `items` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const ITEMS: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::List<
+            ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        >,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2819,14 +2962,16 @@ impl VaultDeterministic {
     /// Attribute `scores` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const SCORES: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Map<
+            ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        >,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2835,14 +2980,14 @@ impl VaultDeterministic {
     /// Attribute `tags` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const TAGS: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::StringSet,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::StringSet,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2851,14 +2996,14 @@ impl VaultDeterministic {
     /// Attribute `numbers` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const NUMBERS: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2867,14 +3012,14 @@ impl VaultDeterministic {
     /// Attribute `blobs` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const BLOBS: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::BinarySet,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::BinarySet,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2883,14 +3028,14 @@ impl VaultDeterministic {
     /// Attribute `maybe` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const MAYBE: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::codec::Opt<::dynamate::codec::Str>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Deterministic,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Deterministic,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -2905,17 +3050,17 @@ impl ::dynamate::Model for VaultDeterministic {
         table_name: "vault_deterministic",
         region: "us-east-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "id",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             },
-            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                 name: "version_no",
-                scalar: ::dynamate::model::ScalarType::N,
+                scalar: ::dynamate::item::model::ScalarType::N,
             }),
         },
         indexes: &[],
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
         ttl_attribute: ::core::option::Option::Some("expires"),
         version_attribute: ::core::option::Option::None,
         fields: &[
@@ -2948,7 +3093,7 @@ impl ::dynamate::Model for VaultDeterministic {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::VERSION_NO, &self.version_no)?;
@@ -2972,7 +3117,7 @@ impl ::dynamate::Model for VaultDeterministic {
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             id: item.get(&Self::ID)?,
@@ -3003,7 +3148,7 @@ impl ::dynamate::ModelKey for VaultDeterministicKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <VaultDeterministic as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -3014,7 +3159,7 @@ impl ::dynamate::ModelKey for VaultDeterministicKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <VaultDeterministic as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -3079,75 +3224,105 @@ pub struct VaultRandomized {
 impl ::core::fmt::Debug for VaultRandomized {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("VaultRandomized");
-        ::dynamate::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
+        ::dynamate::item::model::debug_field(
             &mut out,
             "version_no",
             Self::VERSION_NO.field(),
             &self.version_no,
         );
-        ::dynamate::model::debug_field(&mut out, "text", Self::TEXT.field(), &self.text);
-        ::dynamate::model::debug_field(&mut out, "blob", Self::BLOB.field(), &self.blob);
-        ::dynamate::model::debug_field(&mut out, "flag", Self::FLAG.field(), &self.flag);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "text",
+            Self::TEXT.field(),
+            &self.text,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "blob",
+            Self::BLOB.field(),
+            &self.blob,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "flag",
+            Self::FLAG.field(),
+            &self.flag,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "count",
             Self::COUNT.field(),
             &self.count,
         );
-        ::dynamate::model::debug_field(&mut out, "big", Self::BIG.field(), &self.big);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "big",
+            Self::BIG.field(),
+            &self.big,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "ratio",
             Self::RATIO.field(),
             &self.ratio,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "amount",
             Self::AMOUNT.field(),
             &self.amount,
         );
-        ::dynamate::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
+        ::dynamate::item::model::debug_field(
             &mut out,
             "expires",
             Self::EXPIRES.field(),
             &self.expires,
         );
-        ::dynamate::model::debug_field(&mut out, "doc", Self::DOC.field(), &self.doc);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "doc",
+            Self::DOC.field(),
+            &self.doc,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "typed",
             Self::TYPED.field(),
             &self.typed,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "items",
             Self::ITEMS.field(),
             &self.items,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "scores",
             Self::SCORES.field(),
             &self.scores,
         );
-        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "tags",
+            Self::TAGS.field(),
+            &self.tags,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "numbers",
             Self::NUMBERS.field(),
             &self.numbers,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "blobs",
             Self::BLOBS.field(),
             &self.blobs,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "maybe",
             Self::MAYBE.field(),
@@ -3172,26 +3347,26 @@ impl VaultRandomized {
     /// Attribute `id` of [`VaultRandomized`]: partition key.
     pub const ID: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `version_no` of [`VaultRandomized`]: sort key.
     pub const VERSION_NO: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Num<::core::primitive::i64>,
-        ::dynamate::model::role::RangeKey,
+        ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        ::dynamate::item::model::role::RangeKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("version_no"));
     /// Attribute `text` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const TEXT: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3200,14 +3375,14 @@ impl VaultRandomized {
     /// Attribute `blob` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const BLOB: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Bytes,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3216,14 +3391,14 @@ impl VaultRandomized {
     /// Attribute `flag` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const FLAG: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Bool,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Bool,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3232,14 +3407,14 @@ impl VaultRandomized {
     /// Attribute `count` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const COUNT: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Num<::core::primitive::i32>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Num<::core::primitive::i32>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3248,14 +3423,14 @@ impl VaultRandomized {
     /// Attribute `big` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const BIG: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Num<::core::primitive::u64>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Num<::core::primitive::u64>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3264,14 +3439,14 @@ impl VaultRandomized {
     /// Attribute `ratio` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const RATIO: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Num<::core::primitive::f64>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3280,14 +3455,14 @@ impl VaultRandomized {
     /// Attribute `amount` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const AMOUNT: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Num<::dynamate::Decimal>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Num<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3296,14 +3471,14 @@ impl VaultRandomized {
     /// Attribute `at` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const AT: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::DateTime,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3312,20 +3487,20 @@ impl VaultRandomized {
     /// Attribute `expires` of [`VaultRandomized`].
     pub const EXPIRES: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Ttl>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("expires"));
     /// Attribute `doc` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const DOC: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3334,14 +3509,14 @@ impl VaultRandomized {
     /// Attribute `typed` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const TYPED: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Json<crate::Dimensions>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Json<crate::Dimensions>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3350,14 +3525,16 @@ impl VaultRandomized {
     /// Attribute `items` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const ITEMS: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::List<
+            ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        >,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3366,14 +3543,16 @@ impl VaultRandomized {
     /// Attribute `scores` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const SCORES: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Map<
+            ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        >,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3382,14 +3561,14 @@ impl VaultRandomized {
     /// Attribute `tags` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const TAGS: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::StringSet,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::StringSet,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3398,14 +3577,14 @@ impl VaultRandomized {
     /// Attribute `numbers` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const NUMBERS: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3414,14 +3593,14 @@ impl VaultRandomized {
     /// Attribute `blobs` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const BLOBS: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::BinarySet,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::BinarySet,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3430,14 +3609,14 @@ impl VaultRandomized {
     /// Attribute `maybe` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const MAYBE: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::codec::Opt<::dynamate::codec::Str>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: false,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3452,17 +3631,17 @@ impl ::dynamate::Model for VaultRandomized {
         table_name: "vault_randomized",
         region: "us-east-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "id",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             },
-            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                 name: "version_no",
-                scalar: ::dynamate::model::ScalarType::N,
+                scalar: ::dynamate::item::model::ScalarType::N,
             }),
         },
         indexes: &[],
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
         ttl_attribute: ::core::option::Option::Some("expires"),
         version_attribute: ::core::option::Option::None,
         fields: &[
@@ -3495,7 +3674,7 @@ impl ::dynamate::Model for VaultRandomized {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::VERSION_NO, &self.version_no)?;
@@ -3519,7 +3698,7 @@ impl ::dynamate::Model for VaultRandomized {
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             id: item.get(&Self::ID)?,
@@ -3550,7 +3729,7 @@ impl ::dynamate::ModelKey for VaultRandomizedKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <VaultRandomized as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -3561,7 +3740,7 @@ impl ::dynamate::ModelKey for VaultRandomizedKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <VaultRandomized as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -3626,75 +3805,105 @@ pub struct VaultSealed {
 impl ::core::fmt::Debug for VaultSealed {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         let mut out = f.debug_struct("VaultSealed");
-        ::dynamate::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(&mut out, "id", Self::ID.field(), &self.id);
+        ::dynamate::item::model::debug_field(
             &mut out,
             "version_no",
             Self::VERSION_NO.field(),
             &self.version_no,
         );
-        ::dynamate::model::debug_field(&mut out, "text", Self::TEXT.field(), &self.text);
-        ::dynamate::model::debug_field(&mut out, "blob", Self::BLOB.field(), &self.blob);
-        ::dynamate::model::debug_field(&mut out, "flag", Self::FLAG.field(), &self.flag);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "text",
+            Self::TEXT.field(),
+            &self.text,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "blob",
+            Self::BLOB.field(),
+            &self.blob,
+        );
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "flag",
+            Self::FLAG.field(),
+            &self.flag,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "count",
             Self::COUNT.field(),
             &self.count,
         );
-        ::dynamate::model::debug_field(&mut out, "big", Self::BIG.field(), &self.big);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "big",
+            Self::BIG.field(),
+            &self.big,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "ratio",
             Self::RATIO.field(),
             &self.ratio,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "amount",
             Self::AMOUNT.field(),
             &self.amount,
         );
-        ::dynamate::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(&mut out, "at", Self::AT.field(), &self.at);
+        ::dynamate::item::model::debug_field(
             &mut out,
             "expires",
             Self::EXPIRES.field(),
             &self.expires,
         );
-        ::dynamate::model::debug_field(&mut out, "doc", Self::DOC.field(), &self.doc);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "doc",
+            Self::DOC.field(),
+            &self.doc,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "typed",
             Self::TYPED.field(),
             &self.typed,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "items",
             Self::ITEMS.field(),
             &self.items,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "scores",
             Self::SCORES.field(),
             &self.scores,
         );
-        ::dynamate::model::debug_field(&mut out, "tags", Self::TAGS.field(), &self.tags);
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
+            &mut out,
+            "tags",
+            Self::TAGS.field(),
+            &self.tags,
+        );
+        ::dynamate::item::model::debug_field(
             &mut out,
             "numbers",
             Self::NUMBERS.field(),
             &self.numbers,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "blobs",
             Self::BLOBS.field(),
             &self.blobs,
         );
-        ::dynamate::model::debug_field(
+        ::dynamate::item::model::debug_field(
             &mut out,
             "maybe",
             Self::MAYBE.field(),
@@ -3719,26 +3928,26 @@ impl VaultSealed {
     /// Attribute `id` of [`VaultSealed`]: partition key.
     pub const ID: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::HashKey,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `version_no` of [`VaultSealed`]: sort key.
     pub const VERSION_NO: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Num<::core::primitive::i64>,
-        ::dynamate::model::role::RangeKey,
+        ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        ::dynamate::item::model::role::RangeKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("version_no"));
     /// Attribute `text` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const TEXT: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Str,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Str,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3747,14 +3956,14 @@ impl VaultSealed {
     /// Attribute `blob` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const BLOB: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Bytes,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3763,14 +3972,14 @@ impl VaultSealed {
     /// Attribute `flag` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const FLAG: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Bool,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Bool,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3779,14 +3988,14 @@ impl VaultSealed {
     /// Attribute `count` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const COUNT: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Num<::core::primitive::i32>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Num<::core::primitive::i32>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3795,14 +4004,14 @@ impl VaultSealed {
     /// Attribute `big` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const BIG: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Num<::core::primitive::u64>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Num<::core::primitive::u64>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3811,14 +4020,14 @@ impl VaultSealed {
     /// Attribute `ratio` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const RATIO: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Num<::core::primitive::f64>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Num<::core::primitive::f64>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3827,14 +4036,14 @@ impl VaultSealed {
     /// Attribute `amount` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const AMOUNT: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Num<::dynamate::Decimal>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Num<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3843,14 +4052,14 @@ impl VaultSealed {
     /// Attribute `at` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const AT: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::DateTime,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3859,20 +4068,20 @@ impl VaultSealed {
     /// Attribute `expires` of [`VaultSealed`].
     pub const EXPIRES: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Opt<::dynamate::codec::Ttl>,
-        ::dynamate::model::role::Value,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Ttl>,
+        ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("expires"));
     /// Attribute `doc` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const DOC: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Json<::dynamate::__private::serde_json::Value>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Json<::dynamate::__private::serde_json::Value>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3881,14 +4090,14 @@ impl VaultSealed {
     /// Attribute `typed` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const TYPED: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Json<crate::Dimensions>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Json<crate::Dimensions>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3897,14 +4106,16 @@ impl VaultSealed {
     /// Attribute `items` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const ITEMS: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::List<::dynamate::codec::Opt<::dynamate::codec::Str>>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::List<
+            ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        >,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3913,14 +4124,16 @@ impl VaultSealed {
     /// Attribute `scores` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const SCORES: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Map<::dynamate::codec::Num<::core::primitive::i64>>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Map<
+            ::dynamate::primitives::codec::Num<::core::primitive::i64>,
+        >,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3929,14 +4142,14 @@ impl VaultSealed {
     /// Attribute `tags` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const TAGS: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::StringSet,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::StringSet,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3945,14 +4158,14 @@ impl VaultSealed {
     /// Attribute `numbers` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const NUMBERS: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::NumberSet<::dynamate::Decimal>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::NumberSet<::dynamate::Decimal>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3961,14 +4174,14 @@ impl VaultSealed {
     /// Attribute `blobs` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const BLOBS: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::BinarySet,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::BinarySet,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3977,14 +4190,14 @@ impl VaultSealed {
     /// Attribute `maybe` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const MAYBE: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::codec::Opt<::dynamate::codec::Str>,
-        ::dynamate::model::role::Randomized,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
+        ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: ::dynamate::transform::Transform {
+        transform: ::dynamate::item::transform::Transform {
             compress: true,
-            encrypt: ::core::option::Option::Some(::dynamate::transform::Encrypt {
-                mode: ::dynamate::transform::EncryptMode::Randomized,
+            encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
+                mode: ::dynamate::item::transform::EncryptMode::Randomized,
                 key: "vault",
             }),
             offload: ::core::option::Option::None,
@@ -3999,17 +4212,17 @@ impl ::dynamate::Model for VaultSealed {
         table_name: "vault_sealed",
         region: "us-east-1",
         key: ::dynamate::KeySchema {
-            hash: ::dynamate::model::KeyAttribute {
+            hash: ::dynamate::item::model::KeyAttribute {
                 name: "id",
-                scalar: ::dynamate::model::ScalarType::S,
+                scalar: ::dynamate::item::model::ScalarType::S,
             },
-            range: ::core::option::Option::Some(::dynamate::model::KeyAttribute {
+            range: ::core::option::Option::Some(::dynamate::item::model::KeyAttribute {
                 name: "version_no",
-                scalar: ::dynamate::model::ScalarType::N,
+                scalar: ::dynamate::item::model::ScalarType::N,
             }),
         },
         indexes: &[],
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
         ttl_attribute: ::core::option::Option::Some("expires"),
         version_attribute: ::core::option::Option::None,
         fields: &[
@@ -4042,7 +4255,7 @@ impl ::dynamate::Model for VaultSealed {
     }
     fn write_item(
         &self,
-        item: &mut ::dynamate::model::ItemWriter<'_>,
+        item: &mut ::dynamate::item::model::ItemWriter<'_>,
     ) -> ::core::result::Result<(), ::dynamate::EncodeError> {
         item.put(&Self::ID, &self.id)?;
         item.put(&Self::VERSION_NO, &self.version_no)?;
@@ -4066,7 +4279,7 @@ impl ::dynamate::Model for VaultSealed {
         ::core::result::Result::Ok(())
     }
     fn read_item(
-        item: &mut ::dynamate::model::ItemReader<'_>,
+        item: &mut ::dynamate::item::model::ItemReader<'_>,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
         ::core::result::Result::Ok(Self {
             id: item.get(&Self::ID)?,
@@ -4097,7 +4310,7 @@ impl ::dynamate::ModelKey for VaultSealedKey {
     fn to_item(
         &self,
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
-        let mut item = ::dynamate::model::ItemWriter::new(
+        let mut item = ::dynamate::item::model::ItemWriter::new(
             <VaultSealed as ::dynamate::Model>::SCHEMA,
             ::dynamate::Transforms::none(),
         );
@@ -4108,7 +4321,7 @@ impl ::dynamate::ModelKey for VaultSealedKey {
     fn from_item(
         item: &::dynamate::Item,
     ) -> ::core::result::Result<Self, ::dynamate::DecodeError> {
-        let mut item = ::dynamate::model::ItemReader::for_key(
+        let mut item = ::dynamate::item::model::ItemReader::for_key(
             <VaultSealed as ::dynamate::Model>::SCHEMA,
             item,
         );
@@ -4135,7 +4348,7 @@ pub enum IngestStatus {
     Ignored,
 }
 
-impl ::dynamate::tracker::Status for IngestStatus {
+impl ::dynamate::io::tracker::Status for IngestStatus {
     const ALL: &'static [Self] = &[
         Self::Pending,
         Self::InProgress,
@@ -4161,22 +4374,22 @@ impl ::dynamate::tracker::Status for IngestStatus {
 
 impl ::core::fmt::Display for IngestStatus {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str(::dynamate::tracker::Status::as_str(self))
+        f.write_str(::dynamate::io::tracker::Status::as_str(self))
     }
 }
 
 #[allow(non_camel_case_types)]
 /// Step 1: download and store raw documents.
 ///
-/// Operations are the provided methods of [`dynamate::tracker::Tracker`]; with it in scope:
+/// Operations are the provided methods of [`dynamate::io::tracker::Tracker`]; with it in scope:
 /// `Ingest::create(&client, task_id, data)`, `Ingest::run(&client, task_id, |ctx| async move { ... })`,
 /// `Ingest::query(&client, status, query)`, `Ingest::counts(&client)`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ingest;
-impl ::dynamate::tracker::Tracker for Ingest {
+impl ::dynamate::io::tracker::Tracker for Ingest {
     type Status = IngestStatus;
     type Data = ::dynamate::__private::serde_json::Value;
-    const CONFIG: &'static ::dynamate::tracker::TrackerConfig = &::dynamate::tracker::TrackerConfig {
+    const CONFIG: &'static ::dynamate::io::tracker::TrackerConfig = &::dynamate::io::tracker::TrackerConfig {
         type_name: "Ingest",
         table_name: "tasks",
         use_case: "ingest",
@@ -4184,7 +4397,7 @@ impl ::dynamate::tracker::Tracker for Ingest {
         lease_seconds: 300,
         shards: 10,
         max_errors: 10,
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
     };
 }
 
@@ -4208,7 +4421,7 @@ pub enum EnrichStatus {
     PartiallyEnriched,
 }
 
-impl ::dynamate::tracker::Status for EnrichStatus {
+impl ::dynamate::io::tracker::Status for EnrichStatus {
     const ALL: &'static [Self] = &[
         Self::Pending,
         Self::InProgress,
@@ -4238,22 +4451,22 @@ impl ::dynamate::tracker::Status for EnrichStatus {
 
 impl ::core::fmt::Display for EnrichStatus {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str(::dynamate::tracker::Status::as_str(self))
+        f.write_str(::dynamate::io::tracker::Status::as_str(self))
     }
 }
 
 #[allow(non_camel_case_types)]
 /// Status tracker for use case `enrich`, stored in the DynamoDB table `tasks`.
 ///
-/// Operations are the provided methods of [`dynamate::tracker::Tracker`]; with it in scope:
+/// Operations are the provided methods of [`dynamate::io::tracker::Tracker`]; with it in scope:
 /// `Enrich::create(&client, task_id, data)`, `Enrich::run(&client, task_id, |ctx| async move { ... })`,
 /// `Enrich::query(&client, status, query)`, `Enrich::counts(&client)`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Enrich;
-impl ::dynamate::tracker::Tracker for Enrich {
+impl ::dynamate::io::tracker::Tracker for Enrich {
     type Status = EnrichStatus;
     type Data = crate::EnrichInput;
-    const CONFIG: &'static ::dynamate::tracker::TrackerConfig = &::dynamate::tracker::TrackerConfig {
+    const CONFIG: &'static ::dynamate::io::tracker::TrackerConfig = &::dynamate::io::tracker::TrackerConfig {
         type_name: "Enrich",
         table_name: "tasks",
         use_case: "enrich",
@@ -4261,6 +4474,6 @@ impl ::dynamate::tracker::Tracker for Enrich {
         lease_seconds: 60,
         shards: 4,
         max_errors: 10,
-        billing: ::dynamate::model::Billing::PayPerRequest,
+        billing: ::dynamate::item::model::Billing::PayPerRequest,
     };
 }

@@ -177,8 +177,14 @@ fn table_view(table: &Table) -> Value {
 fn index_handle_view(table: &Table, index: &Index) -> Value {
     let codec_of = |attr: &str| {
         table.fields.iter().find(|f| f.attr == attr).map_or_else(
-            || "::dynamate::index::NoRange".to_string(),
-            |f| crate::types::wrap_optional(f.optional, f.ty.codec(), "::dynamate::codec::Opt"),
+            || "::dynamate::item::index::NoRange".to_string(),
+            |f| {
+                crate::types::wrap_optional(
+                    f.optional,
+                    f.ty.codec(),
+                    "::dynamate::primitives::codec::Opt",
+                )
+            },
         )
     };
     let kind = match index.kind {
@@ -190,7 +196,7 @@ fn index_handle_view(table: &Table, index: &Index) -> Value {
         "name": literal(&index.name),
         "doc": doc_attrs(&format!("The {kind} secondary index `{}` of [`{}`], for typed queries and scans.", index.name, table.name)),
         "hash_codec": codec_of(&index.hash.0),
-        "range_codec": index.range.as_ref().map_or_else(|| "::dynamate::index::NoRange".to_string(), |(name, _)| codec_of(name)),
+        "range_codec": index.range.as_ref().map_or_else(|| "::dynamate::item::index::NoRange".to_string(), |(name, _)| codec_of(name)),
     })
 }
 
@@ -205,8 +211,11 @@ fn special_attr(table: &Table, ty: crate::types::ValueType) -> Option<&str> {
 fn field_view(table: &Table, field: &Field) -> Value {
     let rust_type =
         crate::types::wrap_optional(field.optional, field.ty.rust_type(), crate::types::OPTION);
-    let codec =
-        crate::types::wrap_optional(field.optional, field.ty.codec(), "::dynamate::codec::Opt");
+    let codec = crate::types::wrap_optional(
+        field.optional,
+        field.ty.codec(),
+        "::dynamate::primitives::codec::Opt",
+    );
     let default_doc = format!("Attribute `{}`.", field.attr);
     let role = match field.role {
         Role::HashKey => "HashKey",
@@ -278,7 +287,7 @@ fn transform_expr(transform: &Transform) -> String {
     let encrypt = match &transform.encrypt {
         None => NONE.to_string(),
         Some((mode, key)) => format!(
-            "{SOME}(::dynamate::transform::Encrypt {{ mode: ::dynamate::transform::EncryptMode::{}, key: {} }})",
+            "{SOME}(::dynamate::item::transform::Encrypt {{ mode: ::dynamate::item::transform::EncryptMode::{}, key: {} }})",
             if *mode == EncryptMode::Deterministic {
                 "Deterministic"
             } else {
@@ -290,25 +299,25 @@ fn transform_expr(transform: &Transform) -> String {
     let offload = match &transform.offload {
         None => NONE.to_string(),
         Some(o) => format!(
-            "{SOME}(::dynamate::transform::Offload {{ bucket: {}, prefix: {}, threshold: {} }})",
+            "{SOME}(::dynamate::item::transform::Offload {{ bucket: {}, prefix: {}, threshold: {} }})",
             literal(&o.bucket),
             literal(&o.prefix),
             o.threshold
         ),
     };
     format!(
-        "::dynamate::transform::Transform {{ compress: {}, encrypt: {encrypt}, offload: {offload} }}",
+        "::dynamate::item::transform::Transform {{ compress: {}, encrypt: {encrypt}, offload: {offload} }}",
         transform.compress
     )
 }
 
 fn scalar_expr(scalar: Scalar) -> String {
-    format!("::dynamate::model::ScalarType::{scalar}")
+    format!("::dynamate::item::model::ScalarType::{scalar}")
 }
 
 fn key_attribute(name: &str, scalar: Scalar) -> String {
     format!(
-        "::dynamate::model::KeyAttribute {{ name: {}, scalar: {} }}",
+        "::dynamate::item::model::KeyAttribute {{ name: {}, scalar: {} }}",
         literal(name),
         scalar_expr(scalar)
     )
@@ -339,10 +348,10 @@ fn index_expr(index: &Index) -> String {
         IndexKind::Local => "Local",
     };
     let projection = match &index.projection {
-        Projection::All => "::dynamate::model::Projection::All".to_string(),
-        Projection::KeysOnly => "::dynamate::model::Projection::KeysOnly".to_string(),
+        Projection::All => "::dynamate::item::model::Projection::All".to_string(),
+        Projection::KeysOnly => "::dynamate::item::model::Projection::KeysOnly".to_string(),
         Projection::Include(attrs) => format!(
-            "::dynamate::model::Projection::Include(&[{}])",
+            "::dynamate::item::model::Projection::Include(&[{}])",
             attrs
                 .iter()
                 .map(|a| literal(a))
@@ -355,7 +364,7 @@ fn index_expr(index: &Index) -> String {
         |(read, write)| format!("{SOME}({})", throughput_expr(read, write)),
     );
     format!(
-        "::dynamate::IndexSchema {{ name: {}, kind: ::dynamate::model::IndexKind::{kind}, key: {}, projection: {projection}, throughput: {throughput} }}",
+        "::dynamate::IndexSchema {{ name: {}, kind: ::dynamate::item::model::IndexKind::{kind}, key: {}, projection: {projection}, throughput: {throughput} }}",
         literal(&index.name),
         key_schema_expr(
             (&index.hash.0, index.hash.1),
@@ -365,15 +374,15 @@ fn index_expr(index: &Index) -> String {
 }
 
 fn throughput_expr(read: i64, write: i64) -> String {
-    format!("::dynamate::model::Throughput {{ read: {read}, write: {write} }}")
+    format!("::dynamate::item::model::Throughput {{ read: {read}, write: {write} }}")
 }
 
 fn billing_expr(billing: Billing) -> String {
     match billing {
-        Billing::PayPerRequest => "::dynamate::model::Billing::PayPerRequest".to_string(),
+        Billing::PayPerRequest => "::dynamate::item::model::Billing::PayPerRequest".to_string(),
         Billing::Provisioned { read, write } => {
             format!(
-                "::dynamate::model::Billing::Provisioned({})",
+                "::dynamate::item::model::Billing::Provisioned({})",
                 throughput_expr(read, write)
             )
         }
@@ -417,7 +426,7 @@ fn tracker_view(tracker: &Tracker) -> Value {
         "status_name": tracker.status_name,
         "statuses": statuses,
         "doc": doc_attrs(&format!(
-            "{}\n\nOperations are the provided methods of [`dynamate::tracker::Tracker`]; with it in scope:\n`{}::create(&client, task_id, data)`, `{}::run(&client, task_id, |ctx| async move {{ ... }})`,\n`{}::query(&client, status, query)`, `{}::counts(&client)`.",
+            "{}\n\nOperations are the provided methods of [`dynamate::io::tracker::Tracker`]; with it in scope:\n`{}::create(&client, task_id, data)`, `{}::run(&client, task_id, |ctx| async move {{ ... }})`,\n`{}::query(&client, status, query)`, `{}::counts(&client)`.",
             tracker.doc.as_deref().unwrap_or(&default_doc),
             tracker.name, tracker.name, tracker.name, tracker.name
         )),

@@ -232,22 +232,31 @@ impl ValueType {
     /// The runtime codec type that stores this value.
     pub fn codec(&self) -> String {
         match self {
-            ValueType::String => "::dynamate::codec::Str".into(),
-            ValueType::Bytes => "::dynamate::codec::Bytes".into(),
-            ValueType::Bool => "::dynamate::codec::Bool".into(),
-            ValueType::DateTime => "::dynamate::codec::DateTime".into(),
-            ValueType::Ttl => "::dynamate::codec::Ttl".into(),
+            ValueType::String => "::dynamate::primitives::codec::Str".into(),
+            ValueType::Bytes => "::dynamate::primitives::codec::Bytes".into(),
+            ValueType::Bool => "::dynamate::primitives::codec::Bool".into(),
+            ValueType::DateTime => "::dynamate::primitives::codec::DateTime".into(),
+            ValueType::Ttl => "::dynamate::primitives::codec::Ttl".into(),
             ValueType::Int(_) | ValueType::Float(_) | ValueType::Decimal | ValueType::Version => {
-                format!("::dynamate::codec::Num<{}>", self.rust_type())
+                format!("::dynamate::primitives::codec::Num<{}>", self.rust_type())
             }
-            ValueType::Json(_) => format!("::dynamate::codec::Json<{}>", self.rust_type()),
-            ValueType::List(element) => format!("::dynamate::codec::List<{}>", element.codec()),
-            ValueType::Map(element) => format!("::dynamate::codec::Map<{}>", element.codec()),
-            ValueType::StringSet => "::dynamate::codec::StringSet".into(),
+            ValueType::Json(_) => {
+                format!("::dynamate::primitives::codec::Json<{}>", self.rust_type())
+            }
+            ValueType::List(element) => {
+                format!("::dynamate::primitives::codec::List<{}>", element.codec())
+            }
+            ValueType::Map(element) => {
+                format!("::dynamate::primitives::codec::Map<{}>", element.codec())
+            }
+            ValueType::StringSet => "::dynamate::primitives::codec::StringSet".into(),
             ValueType::NumberSet(number) => {
-                format!("::dynamate::codec::NumberSet<{}>", number.rust_type())
+                format!(
+                    "::dynamate::primitives::codec::NumberSet<{}>",
+                    number.rust_type()
+                )
             }
-            ValueType::BinarySet => "::dynamate::codec::BinarySet".into(),
+            ValueType::BinarySet => "::dynamate::primitives::codec::BinarySet".into(),
         }
     }
 
@@ -294,7 +303,11 @@ impl Element {
     }
 
     fn codec(&self) -> String {
-        wrap_optional(self.optional, self.ty.codec(), "::dynamate::codec::Opt")
+        wrap_optional(
+            self.optional,
+            self.ty.codec(),
+            "::dynamate::primitives::codec::Opt",
+        )
     }
 }
 

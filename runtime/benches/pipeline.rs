@@ -6,7 +6,7 @@
 //! - `aes_siv_*`: `aes_siv::siv::Aes256Siv` used directly on the *compressed* bytes (what the
 //!   pipeline encrypts), with the cipher built once outside the loop and the same three
 //!   associated-data components;
-//! - `pipeline_*`: `dynamate::compress` + `dynamate::crypto::Keyring` (deterministic and
+//! - `pipeline_*`: `dynamate::primitives::compress` + `dynamate::primitives::crypto::Keyring` (deterministic and
 //!   randomized), i.e. format bytes, envelope, keyring lookup, cached subkey and per-call
 //!   cipher setup included.
 //!
@@ -20,8 +20,8 @@ use std::hint::black_box;
 use aes_siv::KeyInit;
 use aes_siv::siv::Aes256Siv;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use dynamate::compress::{DEFAULT_MAX_DECOMPRESSED_LEN, compress, decompress};
-use dynamate::crypto::{Aad, EncryptMode, Keyring, RootKey};
+use dynamate::primitives::compress::{DEFAULT_MAX_DECOMPRESSED_LEN, compress, decompress};
+use dynamate::primitives::crypto::{Aad, EncryptMode, Keyring, RootKey};
 
 /// Text-like data: repeated JSON records with varying fields (compresses about 3-5x).
 fn json_like(len: usize) -> Vec<u8> {

@@ -1,6 +1,6 @@
 //! Compression: round trips, format tags, limits and malformed input.
 
-use dynamate::compress::{
+use dynamate::primitives::compress::{
     CompressError, DEFAULT_MAX_DECOMPRESSED_LEN, TAG_SNAPPY, TAG_STORED, compress, decompress,
 };
 use proptest::prelude::*;

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use dynamate::crypto::{Aad, CryptoError, EncryptMode, KeyId, Keyring, RootKey, envelope_key_id};
+use dynamate::primitives::crypto::{
+    Aad, CryptoError, EncryptMode, KeyId, Keyring, RootKey, envelope_key_id,
+};
 
 const K1: [u8; 32] = [0x11; 32];
 const K2: [u8; 32] = [0x22; 32];
@@ -533,5 +535,5 @@ fn keyring_is_shared_across_threads() {
 fn errors_stay_small() {
     // Errors travel inside every Result of the pipeline; keep them a few words wide.
     assert!(std::mem::size_of::<CryptoError>() <= 40);
-    assert!(std::mem::size_of::<dynamate::compress::CompressError>() <= 32);
+    assert!(std::mem::size_of::<dynamate::primitives::compress::CompressError>() <= 32);
 }

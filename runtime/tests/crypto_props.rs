@@ -1,7 +1,7 @@
 //! Property tests: both encryption modes round-trip arbitrary bytes, and arbitrary or mangled
 //! envelopes never panic and never decrypt.
 
-use dynamate::crypto::{Aad, EncryptMode, Keyring, RootKey, envelope_key_id};
+use dynamate::primitives::crypto::{Aad, EncryptMode, Keyring, RootKey, envelope_key_id};
 use proptest::prelude::*;
 
 fn keyring() -> Keyring {

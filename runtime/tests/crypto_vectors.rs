@@ -8,7 +8,9 @@
 
 use aes_siv::KeyInit;
 use aes_siv::siv::{Aes128Siv, Aes256Siv};
-use dynamate::crypto::{Aad, CryptoError, EncryptMode, KeyId, Keyring, RootKey, envelope_key_id};
+use dynamate::primitives::crypto::{
+    Aad, CryptoError, EncryptMode, KeyId, Keyring, RootKey, envelope_key_id,
+};
 use hkdf::Hkdf;
 use sha2::Sha256;
 
@@ -338,7 +340,7 @@ fn worked_example_item_key_bytes() {
     // However the keys were written, the bytes are those of the normal forms "1000" and "-0.5".
     for (account, seq) in [("1E+3", "-0.50"), ("1000", "-0.5"), ("01.000e3", "-5E-1")] {
         let bytes =
-            dynamate::model::canonical_key_bytes(&ledger::SCHEMA, &ledger_item(account, seq));
+            dynamate::item::model::canonical_key_bytes(&ledger::SCHEMA, &ledger_item(account, seq));
         assert_eq!(hex(&bytes), LEDGER_ITEM_KEY, "{account} {seq}");
     }
 }
@@ -368,7 +370,7 @@ fn worked_example_decrypts_through_the_item_reader() {
     let transforms = dynamate::Transforms::new().with_keyring(keyring);
     // As DynamoDB returns the item (normal form) and as a client may have written it.
     for (account, seq) in [("1000", "-0.5"), ("1E+3", "-0.50")] {
-        let mut reader = dynamate::model::ItemReader::new(
+        let mut reader = dynamate::item::model::ItemReader::new(
             &ledger::SCHEMA,
             ledger_item(account, seq),
             &transforms,

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use dynamate::codec::{
+use dynamate::item::transform::Pointer;
+use dynamate::primitives::codec::{
     self, BinarySet, Bool, Bytes, Codec, DateTime, Json, List, Map, Num, NumberSet, Opt, Str,
     StringSet, Ttl,
 };
-use dynamate::transform::Pointer;
 use dynamate::{AttributeValue, Decimal};
 use proptest::prelude::*;
 

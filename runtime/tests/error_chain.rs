@@ -6,12 +6,12 @@
 
 use std::error::Error as StdError;
 
-use dynamate::compress::CompressError;
-use dynamate::crypto::{CryptoError, ValueContext};
-use dynamate::error::BoxError;
-use dynamate::offload::OffloadError;
-use dynamate::tracker::{LeaseLost, Refusal, RunError, TaskRefused, TrackerError};
-use dynamate::transform::TransformError;
+use dynamate::io::offload::OffloadError;
+use dynamate::io::tracker::{LeaseLost, Refusal, RunError, TaskRefused, TrackerError};
+use dynamate::item::error::BoxError;
+use dynamate::item::transform::TransformError;
+use dynamate::primitives::compress::CompressError;
+use dynamate::primitives::crypto::{CryptoError, ValueContext};
 use dynamate::{CodecError, DecodeError, EncodeError, Error, Report};
 
 const LEAF: &str = "LEAF-7f3a";

@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
-use dynamate::codec::{Codec, Num, NumberSet, canonical};
-use dynamate::decimal::normalize;
-use dynamate::model::{canonical_key_bytes, key_bytes_as_written};
+use dynamate::item::model::{canonical_key_bytes, key_bytes_as_written};
+use dynamate::primitives::codec::{Codec, Num, NumberSet, canonical};
+use dynamate::primitives::decimal::normalize;
 use dynamate::{AttributeValue, Decimal};
 use proptest::prelude::*;
 

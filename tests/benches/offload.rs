@@ -12,8 +12,8 @@ mod request_counter;
 
 use std::time::{Duration, Instant};
 
-use dynamate::model::ItemWriter;
-use dynamate::offload::{self, MAX_CONCURRENT_REQUESTS};
+use dynamate::io::offload::{self, MAX_CONCURRENT_REQUESTS};
+use dynamate::item::model::ItemWriter;
 use dynamate::{Client, Model, Transforms};
 use dynamate_tests::support::{Server, builder};
 use dynamate_tests::{Url, UrlKey};

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use dynamate::tracker::{RunError, RunOptions, Tracker};
+use dynamate::io::tracker::{RunError, RunOptions, Tracker};
 use dynamate_tests::Ingest;
 use dynamate_tests::support::{Server, builder, unique_name};
 use request_counter::RequestCounter;

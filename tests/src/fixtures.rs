@@ -63,8 +63,9 @@ pub fn order(id: &str, customer: &str, n: i64) -> Order {
 
 /// A client of `server` with a keyring for the `archive` and `orders` keys.
 pub async fn client(server: Server) -> dynamate::Client {
-    let root = |byte| dynamate::crypto::RootKey::from_bytes(&[byte; 32]).expect("32-byte key");
-    let keyring = dynamate::crypto::Keyring::new()
+    let root =
+        |byte| dynamate::primitives::crypto::RootKey::from_bytes(&[byte; 32]).expect("32-byte key");
+    let keyring = dynamate::primitives::crypto::Keyring::new()
         .with_key("archive", 1, root(7))
         .and_then(|k| k.with_key("orders", 1, root(9)))
         .expect("valid keyring");

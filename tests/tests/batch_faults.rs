@@ -7,7 +7,7 @@ mod faults_common;
 
 use std::time::Duration;
 
-use dynamate::batch::BatchWrite;
+use dynamate::io::batch::BatchWrite;
 use dynamate::{Client, Error, ModelExt, RetryPolicy};
 use dynamate_tests::faults::{Action, FaultProxy, FaultRule};
 use dynamate_tests::fixtures::order;

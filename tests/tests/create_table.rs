@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveStatus,
 };
 use dynamate::Model;
-use dynamate::tracker::Tracker;
+use dynamate::io::tracker::Tracker;
 use dynamate_tests::support::{Server, client};
 use dynamate_tests::{
     Archive, Counter, Enrich, Event, Ingest, Order, Product, Url, VaultCompressed,

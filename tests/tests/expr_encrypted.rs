@@ -3,7 +3,7 @@
 //! randomized attribute does not compile (tests/compile-fail/filter_randomized.rs).
 
 use dynamate::Error;
-use dynamate::expr::Update;
+use dynamate::item::expr::Update;
 use dynamate_tests::fixtures::with_table;
 use dynamate_tests::support::Server;
 use dynamate_tests::{Archive, on_both_servers};

@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use dynamate::crypto::{Aad, EncryptMode, Keyring, RootKey};
-use dynamate::model::ItemReader;
+use dynamate::item::model::ItemReader;
+use dynamate::primitives::crypto::{Aad, EncryptMode, Keyring, RootKey};
 use dynamate::{AttributeValue, Cursor, Decimal, Item, Model, ModelExt, Update};
 use dynamate_tests::fixtures::with_table;
 use dynamate_tests::on_both_servers;
@@ -273,8 +273,8 @@ async fn foreign_key_spelling_recovers_with_the_original_key(server: Server) {
                 &error.cause,
                 dynamate::CodecError::Transform(t) if matches!(
                     **t,
-                    dynamate::transform::TransformError::Crypto(
-                        dynamate::crypto::CryptoError::AuthenticationFailed { .. }
+                    dynamate::item::transform::TransformError::Crypto(
+                        dynamate::primitives::crypto::CryptoError::AuthenticationFailed { .. }
                     )
                 )
             ),
@@ -320,7 +320,7 @@ async fn rotation_rebinds_items_written_before_canonical_keys() {
     let AttributeValue::B(envelope) = &stored["memo"] else {
         panic!("memo is not binary");
     };
-    let canonical = dynamate::model::canonical_key_bytes(Ledger::SCHEMA, &stored);
+    let canonical = dynamate::item::model::canonical_key_bytes(Ledger::SCHEMA, &stored);
     let aad = Aad::new("ledger", "memo").with_item_key(&canonical);
     assert_eq!(
         archive_keyring()

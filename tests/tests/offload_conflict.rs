@@ -5,10 +5,10 @@ mod offload_common;
 
 use std::time::Duration;
 
-use dynamate::batch::BatchWrite;
-use dynamate::expr::Update;
-use dynamate::offload::OffloadError;
-use dynamate::retry::RetryPolicy;
+use dynamate::io::batch::BatchWrite;
+use dynamate::io::offload::OffloadError;
+use dynamate::io::retry::RetryPolicy;
+use dynamate::item::expr::Update;
 use dynamate::{Client, Error, Model, ModelExt, Transforms};
 use dynamate_tests::faults::{Action, FaultProxy, Rule, Service};
 use dynamate_tests::support::{Server, builder, unique_name};

@@ -5,8 +5,8 @@ mod offload_common;
 
 use std::time::Duration;
 
-use dynamate::offload::OffloadError;
-use dynamate::offload::sweep::{Progress, SweepOptions, sweep_model};
+use dynamate::io::offload::OffloadError;
+use dynamate::io::offload::sweep::{Progress, SweepOptions, sweep_model};
 use dynamate::{Error, Transforms};
 use dynamate_tests::support::{Server, builder};
 use dynamate_tests::{Url, UrlKey};

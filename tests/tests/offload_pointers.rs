@@ -5,9 +5,9 @@
 
 mod offload_common;
 
-use dynamate::offload::OffloadError;
-use dynamate::offload::sweep::{Progress, SweepOptions, sweep_model};
-use dynamate::transform::sha256_hex;
+use dynamate::io::offload::OffloadError;
+use dynamate::io::offload::sweep::{Progress, SweepOptions, sweep_model};
+use dynamate::item::transform::sha256_hex;
 use dynamate::{Error, Transforms};
 use dynamate_tests::support::Server;
 use dynamate_tests::{Url, UrlKey};

@@ -5,7 +5,7 @@ mod offload_common;
 
 use std::time::Duration;
 
-use dynamate::offload::sweep::{Progress, SweepOptions, SweepPlan, SweepTarget, sweep_model};
+use dynamate::io::offload::sweep::{Progress, SweepOptions, SweepPlan, SweepTarget, sweep_model};
 use dynamate_tests::{Url, UrlKey};
 use offload_common::*;
 

@@ -4,8 +4,8 @@
 
 mod offload_common;
 
-use dynamate::offload::{OffloadError, Offloaded};
-use dynamate::transform::sha256_hex;
+use dynamate::io::offload::{OffloadError, Offloaded};
+use dynamate::item::transform::sha256_hex;
 use dynamate::{Error, Transforms};
 use dynamate_tests::{Order, OrderKey, Url, UrlKey};
 use offload_common::*;
@@ -118,7 +118,7 @@ async fn large_values_use_a_create_only_multipart_upload() {
     create_table::<Url>(&client).await;
     let mut url = page("https://big.example", 1);
     // Two and a half parts, not a multiple of the part size.
-    url.content = (0..dynamate::offload::PART_SIZE * 5 / 2)
+    url.content = (0..dynamate::io::offload::PART_SIZE * 5 / 2)
         .map(|i| (i % 251) as u8)
         .collect();
     let item = save(&client, &url).await.expect("save large");
@@ -159,7 +159,7 @@ async fn large_values_use_a_create_only_multipart_upload() {
 }
 
 fn order_transforms() -> Transforms {
-    use dynamate::crypto::{Keyring, RootKey};
+    use dynamate::primitives::crypto::{Keyring, RootKey};
     let keyring = Keyring::new()
         .with_key("orders", 1, RootKey::from_bytes(&[42; 32]).expect("key"))
         .expect("keyring");

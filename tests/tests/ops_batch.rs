@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dynamate::batch::BatchWrite;
+use dynamate::io::batch::BatchWrite;
 use dynamate::{Error, RetryPolicy};
 use dynamate_tests::fixtures::{order, with_table};
 use dynamate_tests::support::Server;

@@ -2,7 +2,7 @@
 //! (get-or-none, make-one, delete-if-exists), updates, conditions, optimistic locking and the
 //! client-side checks. Expression-building tests run on moto and dynalite.
 
-use dynamate::expr::{AttrType, Condition, Update};
+use dynamate::item::expr::{AttrType, Condition, Update};
 use dynamate::{Error, Model, ModelExt};
 use dynamate_tests::fixtures::{client, order, product, with_table};
 use dynamate_tests::support::Server;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use dynamate::batch::BatchWrite;
+use dynamate::io::batch::BatchWrite;
 use dynamate::{Cursor, Decimal, Error};
 use dynamate_tests::fixtures::{order, product, with_table};
 use dynamate_tests::support::Server;

@@ -1,7 +1,7 @@
 //! Transactions against moto (dynalite has none): writes across models, cancellation reasons,
 //! client-side checks, and consistent multi-item reads.
 
-use dynamate::expr::{Condition, Update};
+use dynamate::item::expr::{Condition, Update};
 use dynamate::{Error, Model, ModelKey};
 use dynamate_tests::fixtures::{client, order, product};
 use dynamate_tests::support::Server;

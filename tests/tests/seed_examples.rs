@@ -1,7 +1,7 @@
 //! The seed README's encryption and compression examples (pynamodb_mate features 2 and 3), end
 //! to end against the local server, and key rotation of stored items.
 
-use dynamate::crypto::{Keyring, RootKey};
+use dynamate::primitives::crypto::{Keyring, RootKey};
 use dynamate::{AttributeValue, Client, Model};
 use dynamate_tests::support::{Server, builder};
 use dynamate_tests::{Archive, ArchiveKey, Order, OrderKey, on_both_servers};

@@ -4,7 +4,7 @@
 mod offload_common;
 
 use dynamate::ModelExt;
-use dynamate::expr::Update;
+use dynamate::item::expr::Update;
 use dynamate_tests::{Url, UrlKey};
 use offload_common::{client_with_bucket, object_bytes, object_keys, objects_of, table_objects};
 
@@ -39,7 +39,7 @@ async fn url_model_save_get_update_refresh_delete() {
         let stored = object_bytes(&client, &bucket, key).await.unwrap();
         assert_eq!(
             key.rsplit('/').next().unwrap(),
-            dynamate::transform::sha256_hex(&stored)
+            dynamate::item::transform::sha256_hex(&stored)
         );
     }
     assert_eq!(

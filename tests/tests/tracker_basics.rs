@@ -5,7 +5,7 @@ mod tracker_common;
 
 use std::time::Duration;
 
-use dynamate::tracker::{
+use dynamate::io::tracker::{
     Created, Order, Query, Refusal, RunError, RunOptions, Status, Tracker, TrackerError,
 };
 use dynamate_tests::{Enrich, EnrichInput, EnrichStatus, Ingest, IngestStatus};

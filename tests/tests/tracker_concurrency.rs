@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dynamate::tracker::{Query, RunError, RunOptions, Tracker};
+use dynamate::io::tracker::{Query, RunError, RunOptions, Tracker};
 use dynamate_tests::{Enrich, EnrichInput, EnrichStatus};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

@@ -6,7 +6,7 @@ mod faults_common;
 
 use std::time::Duration;
 
-use dynamate::tracker::{RunError, Tracker, TrackerError};
+use dynamate::io::tracker::{RunError, Tracker, TrackerError};
 use dynamate::{Client, RetryPolicy};
 use dynamate_tests::faults::{Action, FaultProxy};
 use dynamate_tests::on_both_servers;

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::http::StatusCode;
-use dynamate::tracker::{Tracker, TrackerError};
+use dynamate::io::tracker::{Tracker, TrackerError};
 use dynamate_tests::support::{Server, builder, unique_name};
 use dynamate_tests::{Ingest, IngestStatus};
 

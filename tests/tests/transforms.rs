@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::DateTime;
-use dynamate::crypto::{Keyring, RootKey};
+use dynamate::primitives::crypto::{Keyring, RootKey};
 use dynamate::{AttributeValue, Decimal, Item, Model, Transforms};
 use dynamate_tests::{
     Dimensions, VaultCompressed, VaultDeterministic, VaultRandomized, VaultSealed,

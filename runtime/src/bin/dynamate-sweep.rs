@@ -17,7 +17,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use dynamate::offload::sweep::{OffloadedAttribute, Progress, SweepOptions, SweepTarget, sweep};
+use dynamate::io::offload::sweep::{
+    OffloadedAttribute, Progress, SweepOptions, SweepTarget, sweep,
+};
 
 /// Removes S3 objects of offloaded attributes that no item references (dry run unless --delete).
 #[derive(Debug, Parser)]

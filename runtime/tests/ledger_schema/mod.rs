@@ -3,9 +3,11 @@
 #![allow(dead_code)] // each test file uses a subset
 
 use dynamate::Field;
-use dynamate::codec::Str;
-use dynamate::model::{Attr, Billing, KeyAttribute, KeySchema, ScalarType, TableSchema, role};
-use dynamate::transform::{Encrypt, EncryptMode, Transform};
+use dynamate::item::model::{
+    Attr, Billing, KeyAttribute, KeySchema, ScalarType, TableSchema, role,
+};
+use dynamate::item::transform::{Encrypt, EncryptMode, Transform};
+use dynamate::primitives::codec::Str;
 
 pub const MEMO: Field = Field {
     name: "memo",

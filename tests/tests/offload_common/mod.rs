@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
 };
-use dynamate::model::{KeyAttribute, ScalarType};
+use dynamate::item::model::{KeyAttribute, ScalarType};
 use dynamate::{Client, Item, Model, Transforms};
 use dynamate_tests::support::{Server, builder, unique_name};
 
@@ -264,8 +264,8 @@ pub fn table_objects<M: Model>(client: &Client) -> String {
 }
 
 /// The pointer stored in `item[attribute]`.
-pub fn pointer(item: &Item, attribute: &str) -> dynamate::transform::Pointer {
-    dynamate::transform::Pointer::from_stored(&item[attribute])
+pub fn pointer(item: &Item, attribute: &str) -> dynamate::item::transform::Pointer {
+    dynamate::item::transform::Pointer::from_stored(&item[attribute])
         .expect("a pointer, not an inline value")
         .expect("a well-formed pointer")
 }

@@ -11,7 +11,7 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 
-use dynamate::tracker::{RunOptions, Tracker};
+use dynamate::io::tracker::{RunOptions, Tracker};
 use dynamate_tests::support::{Server, client};
 
 /// A client with its own table prefix and the task table created (Ingest and Enrich share it).

@@ -1,0 +1,13 @@
+//! Layer 3: I/O, built on the [item layer](crate::item). The client, S3 offload, operations,
+//! batches, transactions, the status tracker, key rotation and console URLs, all sharing one
+//! error type, one retry policy and one cursor format.
+
+pub mod batch;
+pub mod client;
+pub mod console;
+pub mod offload;
+pub mod ops;
+pub mod retry;
+pub mod rotation;
+pub mod tracker;
+pub mod transact;

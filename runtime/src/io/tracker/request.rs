@@ -1,0 +1,147 @@
+//! Conditional writes and SDK error mapping shared by the tracker's operations.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+
+use super::error::TrackerError;
+use super::item::Item;
+use crate::io::client::Client;
+
+/// A failed request as a [`TrackerError`], keeping the SDK's error as the source.
+pub(crate) fn request_error<E>(operation: &'static str, table: &str, error: E) -> TrackerError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    TrackerError::Request {
+        operation,
+        table: table.to_string(),
+        source: Box::new(error),
+    }
+}
+
+/// What a conditional update did.
+pub(crate) enum Outcome {
+    /// Applied; the item after the update when it was asked for (empty otherwise).
+    Applied(Item),
+    /// The condition failed; the item as it was (`None` when there is none).
+    Rejected(Option<Item>),
+}
+
+/// A conditional UpdateItem: `SET`/`REMOVE` actions and `AND`-ed conditions, with the
+/// placeholders generated.
+#[derive(Default)]
+pub(crate) struct Update {
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+    set: Vec<String>,
+    remove: Vec<String>,
+    conditions: Vec<String>,
+}
+
+impl Update {
+    fn name(&mut self, attr: &str) -> String {
+        let placeholder = format!("#{attr}");
+        self.names.insert(placeholder.clone(), attr.to_string());
+        placeholder
+    }
+
+    fn value(&mut self, value: AttributeValue) -> String {
+        let placeholder = format!(":v{}", self.values.len());
+        self.values.insert(placeholder.clone(), value);
+        placeholder
+    }
+
+    /// `SET attr = value`.
+    pub(crate) fn set(mut self, attr: &str, value: AttributeValue) -> Self {
+        let (name, value) = (self.name(attr), self.value(value));
+        self.set.push(format!("{name} = {value}"));
+        self
+    }
+
+    /// `SET attr = attr + 1` (the attribute must exist).
+    pub(crate) fn increment(mut self, attr: &str) -> Self {
+        let (name, one) = (self.name(attr), self.value(AttributeValue::N("1".into())));
+        self.set.push(format!("{name} = {name} + {one}"));
+        self
+    }
+
+    /// `REMOVE attr`.
+    pub(crate) fn remove(mut self, attr: &str) -> Self {
+        let name = self.name(attr);
+        self.remove.push(name);
+        self
+    }
+
+    /// Condition `attr = value`.
+    pub(crate) fn when_eq(mut self, attr: &str, value: AttributeValue) -> Self {
+        let (name, value) = (self.name(attr), self.value(value));
+        self.conditions.push(format!("{name} = {value}"));
+        self
+    }
+
+    /// Condition `attr < value`.
+    pub(crate) fn when_before(mut self, attr: &str, value: AttributeValue) -> Self {
+        let (name, value) = (self.name(attr), self.value(value));
+        self.conditions.push(format!("{name} < {value}"));
+        self
+    }
+
+    /// Condition `attr IN (values)` (`values` must not be empty).
+    pub(crate) fn when_in(mut self, attr: &str, values: Vec<AttributeValue>) -> Self {
+        let name = self.name(attr);
+        let list: Vec<String> = values.into_iter().map(|v| self.value(v)).collect();
+        self.conditions
+            .push(format!("{name} IN ({})", list.join(", ")));
+        self
+    }
+
+    fn expression(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.set.is_empty() {
+            parts.push(format!("SET {}", self.set.join(", ")));
+        }
+        if !self.remove.is_empty() {
+            parts.push(format!("REMOVE {}", self.remove.join(", ")));
+        }
+        parts.join(" ")
+    }
+
+    /// Sends the update; with `return_new` the applied outcome carries the new item.
+    pub(crate) async fn send(
+        self,
+        client: &Client,
+        table: &str,
+        key: Item,
+        return_new: bool,
+    ) -> Result<Outcome, TrackerError> {
+        let returned = if return_new {
+            ReturnValue::AllNew
+        } else {
+            ReturnValue::None
+        };
+        let result = client
+            .dynamodb()
+            .update_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .update_expression(self.expression())
+            .condition_expression(self.conditions.join(" AND "))
+            .set_expression_attribute_names(Some(self.names))
+            .set_expression_attribute_values(Some(self.values))
+            .return_values(returned)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(Outcome::Applied(output.attributes.unwrap_or_default())),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    Ok(Outcome::Rejected(failed.item().cloned()))
+                }
+                _ => Err(request_error("UpdateItem", table, error)),
+            },
+        }
+    }
+}
