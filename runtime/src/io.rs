@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod client;
 pub mod console;
+pub mod error;
 pub mod offload;
 pub mod ops;
 pub mod retry;

@@ -18,9 +18,10 @@ pub mod primitives;
 
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use io::client::{Client, ClientBuilder};
+pub use io::error::{Error, Report};
 pub use io::ops::{Cursor, ModelExt, Page};
 pub use io::retry::RetryPolicy;
-pub use item::error::{CodecError, DecodeError, EncodeError, Error, Report};
+pub use item::error::{CodecError, DecodeError, EncodeError};
 pub use item::expr::{Condition, Update};
 pub use item::index::Index;
 pub use item::model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};

@@ -6,9 +6,10 @@
 
 use std::error::Error as StdError;
 
+use dynamate::io::error::BoxError;
 use dynamate::io::offload::OffloadError;
 use dynamate::io::tracker::{LeaseLost, Refusal, RunError, TaskRefused, TrackerError};
-use dynamate::item::error::BoxError;
+use dynamate::item::error::ValueError;
 use dynamate::item::transform::TransformError;
 use dynamate::primitives::compress::CompressError;
 use dynamate::primitives::crypto::{CryptoError, ValueContext};
@@ -94,10 +95,10 @@ fn codec_errors() -> Vec<(&'static str, CodecError)> {
         ),
         (
             "invalid",
-            CodecError::Invalid {
+            CodecError::from(ValueError::Invalid {
                 expected: "i32",
                 reason: LEAF.into(),
-            },
+            }),
         ),
     ]
 }

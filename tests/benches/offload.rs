@@ -12,7 +12,7 @@ mod request_counter;
 
 use std::time::{Duration, Instant};
 
-use dynamate::io::offload::{self, MAX_CONCURRENT_REQUESTS};
+use dynamate::io::offload::MAX_CONCURRENT_REQUESTS;
 use dynamate::item::model::ItemWriter;
 use dynamate::{Client, Model, Transforms};
 use dynamate_tests::support::{Server, builder};
@@ -113,7 +113,10 @@ async fn save_all(client: &Client, pages: &[Url], limit: usize) {
         items.push(item);
         uploads.extend(pending);
     }
-    offload::upload_with_concurrency(client, uploads, limit)
+    client
+        .object_store()
+        .with_concurrency(limit)
+        .upload(uploads)
         .await
         .expect("upload");
     stream::iter(items)
@@ -129,7 +132,10 @@ async fn get_all(client: &Client, pages: &[Url], limit: usize) {
                 url: page.url.clone(),
             };
             let mut item = get_raw::<Url>(client, &key).await.expect("item");
-            offload::fetch_with_concurrency(client, Url::SCHEMA, &mut item, limit)
+            client
+                .object_store()
+                .with_concurrency(limit)
+                .fetch(Url::SCHEMA, &mut item)
                 .await
                 .expect("fetch");
             let read = Url::from_item_with(item, client.transforms()).expect("decode");

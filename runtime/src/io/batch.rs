@@ -15,9 +15,9 @@ use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::io::client::Client;
+use crate::io::error::Error;
 use crate::io::ops::{built, check_item_size};
 use crate::io::retry::{RetryPolicy, transient};
-use crate::item::error::Error;
 use crate::item::model::{Item, Model, ModelKey, canonical_key_bytes};
 
 /// Keys per `BatchGetItem` request.

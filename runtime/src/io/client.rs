@@ -8,10 +8,11 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
+use crate::io::error::Error;
+use crate::io::offload::{ObjectStore, Offloaded, not_fetched, stored_pointers};
 use crate::io::retry::RetryPolicy;
-use crate::item::error::Error;
-use crate::item::model::{Item, ItemReader, Model};
-use crate::item::transform::Transforms;
+use crate::item::model::{Item, ItemReader, ItemWriter, Model};
+use crate::item::transform::{PendingUpload, Transforms};
 
 /// Entry point of every operation: wraps the AWS SDK's DynamoDB and S3 clients.
 ///
@@ -89,14 +90,14 @@ impl Client {
     /// item never points at a missing object). Every write operation goes through here.
     pub async fn encode_item<M: Model>(&self, model: &M) -> Result<Item, Error> {
         let (item, uploads) = self.encode_parts(model)?;
-        crate::io::offload::upload(self, uploads).await?;
+        self.object_store().upload(uploads).await?;
         Ok(item)
     }
 
     /// Converts an item read from DynamoDB to a model, fetching and verifying its offloaded
     /// attributes. Every read operation goes through here.
     pub async fn decode_item<M: Model>(&self, mut item: Item) -> Result<M, Error> {
-        crate::io::offload::fetch(self, M::SCHEMA, &mut item).await?;
+        self.object_store().fetch(M::SCHEMA, &mut item).await?;
         Ok(M::read_item(&mut ItemReader::new(
             M::SCHEMA,
             item,
@@ -107,6 +108,83 @@ impl Client {
     /// `declared` with this client's prefix and suffix.
     pub fn resolve_table_name(&self, declared: &str) -> String {
         self.inner.transforms.table_name(declared)
+    }
+
+    /// Low-level: the S3 client and settings (transforms, retry policy) that uploads and fetches
+    /// of offloaded values use; every write and read of this client goes through it.
+    pub fn object_store(&self) -> ObjectStore<'_> {
+        ObjectStore::new(self.s3(), self.transforms(), self.retry_policy())
+    }
+}
+
+impl Client {
+    /// Like [`Client::encode_item`] for an item that replaces `stored` (the item as it is in the
+    /// table): values `stored` already points at are not uploaded again, so an unchanged value
+    /// costs no S3 request.
+    ///
+    /// Condition the write on `stored` (the version attribute, or a condition on the old
+    /// pointers): the skipped objects are safe from the sweep only because the item keeps
+    /// referencing them without interruption.
+    pub async fn encode_item_replacing<M: Model>(
+        &self,
+        model: &M,
+        stored: &Item,
+    ) -> Result<Item, Error> {
+        let (item, mut uploads) = self.encode_parts(model)?;
+        let unchanged = stored_pointers(M::SCHEMA, stored)?;
+        uploads.retain(|upload| {
+            !unchanged.iter().any(|(attribute, pointer)| {
+                *attribute == upload.attribute
+                    && pointer.bucket == upload.bucket
+                    && pointer.key == upload.key
+            })
+        });
+        self.object_store().upload(uploads).await?;
+        Ok(item)
+    }
+
+    /// Converts several models to items, uploading the offloaded attributes of all of them
+    /// concurrently first (for batch writes and transactions).
+    pub async fn encode_items<M: Model>(&self, models: &[M]) -> Result<Vec<Item>, Error> {
+        let mut items = Vec::with_capacity(models.len());
+        let mut uploads = Vec::new();
+        for model in models {
+            let (item, pending) = self.encode_parts(model)?;
+            items.push(item);
+            uploads.push(pending);
+        }
+        self.object_store().upload_many(uploads).await?;
+        Ok(items)
+    }
+
+    /// Converts an item read from DynamoDB to a model; with [`Offloaded::Skip`] no S3 request
+    /// is made (see the [offload module](crate::io::offload) for what skipped fields read as).
+    pub async fn decode_item_with<M: Model>(
+        &self,
+        mut item: Item,
+        offloaded: Offloaded,
+    ) -> Result<M, Error> {
+        match offloaded {
+            Offloaded::Fetch => self.decode_item(item).await,
+            Offloaded::Skip => {
+                let skipped = stored_pointers(M::SCHEMA, &item)?;
+                for (attribute, _) in &skipped {
+                    item.remove(*attribute);
+                }
+                let reader = &mut ItemReader::new(M::SCHEMA, item, self.transforms());
+                M::read_item(reader).map_err(|error| not_fetched(error, &skipped).into())
+            }
+        }
+    }
+
+    /// The item and the objects to upload before writing it.
+    pub(crate) fn encode_parts<M: Model>(
+        &self,
+        model: &M,
+    ) -> Result<(Item, Vec<PendingUpload>), Error> {
+        let mut writer = ItemWriter::new(M::SCHEMA, self.transforms());
+        model.write_item(&mut writer)?;
+        Ok(writer.into_parts())
     }
 }
 

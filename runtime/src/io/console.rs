@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use base64ct::{Base64, Encoding};
 
 use crate::io::client::Client;
-use crate::item::error::Error;
+use crate::io::error::Error;
 use crate::item::model::{Model, ModelKey};
 
 fn base(region: &str) -> String {

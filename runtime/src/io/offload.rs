@@ -4,15 +4,15 @@
 //! # Stored form
 //!
 //! An offloaded value is stored in S3 under `{prefix}/{table}/{attribute}/{sha256}` (`table` the
-//! table's run-time name, with the [`Client`]'s table prefix and suffix; the SHA-256 of the
+//! table's run-time name, with the [`Client`](crate::Client)'s table prefix and suffix; the SHA-256 of the
 //! stored, i.e. compressed and/or encrypted, bytes, in lowercase hex), so identical values of
 //! one table's attribute share one object. The item holds an `M` pointer
 //! `{ s3: "s3://bucket/key", size: N, sha256: S }` (see [`crate::item::transform`]); values under an
 //! attribute's offload threshold stay inline as `B`.
 //!
-//! # Writes ([`upload`])
+//! # Writes ([`ObjectStore::upload`])
 //!
-//! [`Client::encode_item`] uploads first and returns the item only when every object exists, so an
+//! [`Client::encode_item`](crate::Client::encode_item)(crate::Client::encode_item) uploads first and returns the item only when every object exists, so an
 //! item never points at a missing object; if an upload fails the caller gets
 //! [`OffloadError::Upload`] (or [`OffloadError::UploadConflict`]) and must not (and, through the
 //! client, cannot) write the item.
@@ -30,17 +30,17 @@
 //!   its `LastModified` to now. This second request is what makes deduplication safe against a
 //!   concurrent [`sweep`]: see "Race safety" below. If the refresh finds the object gone
 //!   (a sweep deleted it in between), the value is uploaded again.
-//! - An unchanged value costs nothing: [`Client::encode_item_replacing`] skips the objects the
+//! - An unchanged value costs nothing: [`Client::encode_item_replacing`](crate::Client::encode_item_replacing) skips the objects the
 //!   stored item already points at (the caller must condition its write on that stored item, for
 //!   example with the version attribute, so the reference is never interrupted).
-//! - All objects of an item, and of several items ([`Client::encode_items`]), upload concurrently,
+//! - All objects of an item, and of several items ([`Client::encode_items`](crate::Client::encode_items)), upload concurrently,
 //!   at most [`MAX_CONCURRENT_REQUESTS`] at a time.
 //! - Updates write a new pointer (a new value gets its own object); deletes remove the item only.
 //!   Objects are never deleted inline, because another item may share them: the sweep removes them.
 //!
-//! # Reads ([`fetch`])
+//! # Reads ([`ObjectStore::fetch`])
 //!
-//! [`Client::decode_item`] follows only pointers the attribute could have written
+//! [`Client::decode_item`](crate::Client::decode_item)(crate::Client::decode_item) follows only pointers the attribute could have written
 //! ([`crate::Transforms::accepts_pointer`]): the attribute's bucket (after overrides) and a key
 //! exactly `{prefix}/{table}/{attribute}/` followed by the SHA-256 the pointer records (or the
 //! same under the declared table name, where earlier versions stored objects). Any other
@@ -54,7 +54,7 @@
 //! Reads that do not need the offloaded values skip S3 in one of two ways:
 //! - leave the attributes out of the request (a `ProjectionExpression` without them): there is no
 //!   pointer in the item, so nothing is fetched;
-//! - read them but pass [`Offloaded::Skip`] to [`Client::decode_item_with`]: pointers are dropped
+//! - read them but pass [`Offloaded::Skip`] to [`Client::decode_item_with`](crate::Client::decode_item_with): pointers are dropped
 //!   unfetched. An optional offloaded field then reads as `None`; a required one fails with
 //!   [`TransformError::NotFetched`] naming its URI
 //!   (a model cannot hold a value it does not have). Operations expose this as a read option;
@@ -90,20 +90,61 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
-use crate::io::client::Client;
-use crate::item::error::{CodecError, DecodeError, Error};
-use crate::item::model::{Item, ItemReader, ItemWriter, Model, TableSchema};
-use crate::item::transform::{PendingUpload, Pointer, TransformError};
+use crate::io::retry::RetryPolicy;
+use crate::item::error::{CodecError, DecodeError, ValueError};
+use crate::item::model::{Item, TableSchema};
+use crate::item::transform::{Pointer, TransformError, Transforms};
 
 mod fetch;
 pub mod sweep;
 mod upload;
 
-pub use fetch::{fetch, fetch_with_concurrency};
-pub use upload::{MULTIPART_THRESHOLD, PART_SIZE, upload, upload_many, upload_with_concurrency};
+pub use upload::{MULTIPART_THRESHOLD, PART_SIZE};
 
 /// Concurrent S3 requests of one upload or fetch call (and of the sweep's deletions).
 pub const MAX_CONCURRENT_REQUESTS: usize = 16;
+
+/// What uploads and fetches of offloaded values need: the S3 client, the transform context
+/// (bucket and prefix overrides, the table names in object keys), the retry policy and how many
+/// requests may be in flight. Not the whole [`Client`](crate::Client), so this module does not
+/// depend on it (the client depends on this module).
+///
+/// Low-level: every operation of [`Client`](crate::Client) uploads and fetches through one
+/// ([`Client::object_store`](crate::Client::object_store)); use it directly only to move
+/// objects outside an operation, as the benchmarks do.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectStore<'a> {
+    s3: &'a aws_sdk_s3::Client,
+    transforms: &'a Transforms,
+    retry_policy: RetryPolicy,
+    concurrency: usize,
+}
+
+impl<'a> ObjectStore<'a> {
+    /// Requests go through `s3`, object locations follow `transforms`, conflicting and
+    /// transient failures of uploads are retried under `retry_policy`; at most
+    /// [`MAX_CONCURRENT_REQUESTS`] objects are in flight.
+    pub(crate) fn new(
+        s3: &'a aws_sdk_s3::Client,
+        transforms: &'a Transforms,
+        retry_policy: RetryPolicy,
+    ) -> Self {
+        ObjectStore {
+            s3,
+            transforms,
+            retry_policy,
+            concurrency: MAX_CONCURRENT_REQUESTS,
+        }
+    }
+
+    /// At most `limit` objects in flight per call (1 moves one at a time).
+    pub fn with_concurrency(self, limit: usize) -> Self {
+        ObjectStore {
+            concurrency: limit.max(1),
+            ..self
+        }
+    }
+}
 
 /// The content type of every object (moto stores an empty body for a missing one, which the SDK
 /// would send as `application/x-www-form-urlencoded`).
@@ -283,7 +324,7 @@ pub enum Offloaded {
 }
 
 /// The offloaded attributes of `item` that hold a pointer (not an inline value), in schema order.
-fn stored_pointers(
+pub(crate) fn stored_pointers(
     schema: &'static TableSchema,
     item: &Item,
 ) -> Result<Vec<(&'static str, Pointer)>, OffloadError> {
@@ -323,84 +364,13 @@ fn describe_key(schema: &TableSchema, item: &Item) -> String {
         .join(", ")
 }
 
-impl Client {
-    /// Like [`Client::encode_item`] for an item that replaces `stored` (the item as it is in the
-    /// table): values `stored` already points at are not uploaded again, so an unchanged value
-    /// costs no S3 request.
-    ///
-    /// Condition the write on `stored` (the version attribute, or a condition on the old
-    /// pointers): the skipped objects are safe from the sweep only because the item keeps
-    /// referencing them without interruption.
-    pub async fn encode_item_replacing<M: Model>(
-        &self,
-        model: &M,
-        stored: &Item,
-    ) -> Result<Item, Error> {
-        let (item, mut uploads) = self.encode_parts(model)?;
-        let unchanged = stored_pointers(M::SCHEMA, stored)?;
-        uploads.retain(|upload| {
-            !unchanged.iter().any(|(attribute, pointer)| {
-                *attribute == upload.attribute
-                    && pointer.bucket == upload.bucket
-                    && pointer.key == upload.key
-            })
-        });
-        upload(self, uploads).await?;
-        Ok(item)
-    }
-
-    /// Converts several models to items, uploading the offloaded attributes of all of them
-    /// concurrently first (for batch writes and transactions).
-    pub async fn encode_items<M: Model>(&self, models: &[M]) -> Result<Vec<Item>, Error> {
-        let mut items = Vec::with_capacity(models.len());
-        let mut uploads = Vec::new();
-        for model in models {
-            let (item, pending) = self.encode_parts(model)?;
-            items.push(item);
-            uploads.push(pending);
-        }
-        upload_many(self, uploads).await?;
-        Ok(items)
-    }
-
-    /// Converts an item read from DynamoDB to a model; with [`Offloaded::Skip`] no S3 request
-    /// is made (see the [module docs](self) for what skipped fields read as).
-    pub async fn decode_item_with<M: Model>(
-        &self,
-        mut item: Item,
-        offloaded: Offloaded,
-    ) -> Result<M, Error> {
-        match offloaded {
-            Offloaded::Fetch => self.decode_item(item).await,
-            Offloaded::Skip => {
-                let skipped = stored_pointers(M::SCHEMA, &item)?;
-                for (attribute, _) in &skipped {
-                    item.remove(*attribute);
-                }
-                let reader = &mut ItemReader::new(M::SCHEMA, item, self.transforms());
-                M::read_item(reader).map_err(|error| not_fetched(error, &skipped).into())
-            }
-        }
-    }
-
-    /// The item and the objects to upload before writing it.
-    pub(crate) fn encode_parts<M: Model>(
-        &self,
-        model: &M,
-    ) -> Result<(Item, Vec<PendingUpload>), Error> {
-        let mut writer = ItemWriter::new(M::SCHEMA, self.transforms());
-        model.write_item(&mut writer)?;
-        Ok(writer.into_parts())
-    }
-}
-
 /// A required attribute that was skipped reads as missing; say that it was not fetched instead.
-fn not_fetched(error: DecodeError, skipped: &[(&'static str, Pointer)]) -> DecodeError {
+pub(crate) fn not_fetched(error: DecodeError, skipped: &[(&'static str, Pointer)]) -> DecodeError {
     let pointer = skipped
         .iter()
         .find(|(attribute, _)| *attribute == error.attribute);
     match (pointer, &error.cause) {
-        (Some((_, pointer)), CodecError::Missing) => DecodeError {
+        (Some((_, pointer)), CodecError::Value(ValueError::Missing)) => DecodeError {
             cause: TransformError::NotFetched { uri: pointer.uri() }.into(),
             ..error
         },

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::io::client::Client;
-use crate::item::error::Error;
+use crate::io::error::Error;
 use crate::item::model::{Field, Item, ItemReader, Model};
 use crate::primitives::crypto::{Aad, Keyring};
 
@@ -81,7 +81,7 @@ impl Client {
         report: &mut RotationReport,
     ) -> Result<(), Error> {
         let mut resolved = item.clone();
-        crate::io::offload::fetch(self, M::SCHEMA, &mut resolved).await?;
+        self.object_store().fetch(M::SCHEMA, &mut resolved).await?;
         let mut stale = stale_fields::<M>(keyring, &resolved)?;
         let mut reader = ItemReader::new(M::SCHEMA, resolved, self.transforms());
         if stale.is_empty() && !reader.has_legacy_keys() {

@@ -10,9 +10,9 @@ use aws_sdk_dynamodb::types::{
 use futures::future::BoxFuture;
 
 use crate::io::client::Client;
+use crate::io::error::{CancellationReason, Error};
 use crate::io::ops::item::{prepare_put, prepare_update};
 use crate::io::ops::{built, node, render_condition};
-use crate::item::error::{CancellationReason, Error};
 use crate::item::expr::{Condition, Update};
 use crate::item::model::{Item, Model, ModelKey};
 

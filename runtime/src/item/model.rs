@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::item::error::{CodecError, DecodeError, EncodeError};
+use crate::item::error::{CodecError, DecodeError, EncodeError, ValueError};
 use crate::item::transform::{Encoded, EncryptMode, PendingUpload, Transform, Transforms};
 use crate::primitives::codec::Codec;
 
@@ -346,7 +346,7 @@ impl<'a> ItemWriter<'a> {
                     Ok(())
                 }
                 Ok(None) => Ok(()),
-                Err(cause) => Err(self.error(field, cause)),
+                Err(cause) => Err(self.error(field, cause.into())),
             };
         }
         self.put_transformed::<C>(*field, value)
@@ -366,7 +366,13 @@ impl<'a> ItemWriter<'a> {
         let item_key = self.item_key(&field);
         let encoded = self
             .transforms
-            .encode::<C>(self.schema, &field, item_key.as_deref(), value)
+            .encode::<C>(
+                self.schema.table_name,
+                field.name,
+                &field.transform,
+                item_key.as_deref(),
+                value,
+            )
             .map_err(|cause| self.error(&field, cause))?;
         match encoded {
             Encoded::Inline(stored) => {
@@ -591,12 +597,14 @@ impl<'a> ItemReader<'a> {
     fn get_or_else<M, C: Codec, R>(
         &mut self,
         attr: &Attr<M, C, R>,
-        missing: impl FnOnce() -> Result<C::Value, CodecError>,
+        missing: impl FnOnce() -> Result<C::Value, ValueError>,
     ) -> Result<C::Value, DecodeError> {
         let field = &attr.field;
         let result = match self.item.remove(field.name) {
-            None => missing(),
-            Some(stored) if field.transform.is_none() => C::decode(stored),
+            None => missing().map_err(CodecError::from),
+            Some(stored) if field.transform.is_none() => {
+                C::decode(stored).map_err(CodecError::from)
+            }
             Some(stored) => self.decode_transformed::<C>(field, stored),
         };
         result.map_err(|cause| DecodeError {
@@ -618,8 +626,9 @@ impl<'a> ItemReader<'a> {
             .encrypt
             .is_some_and(|e| e.mode == EncryptMode::Randomized);
         let (schema, transforms) = (self.schema, self.transforms);
-        let decode =
-            |key: Option<&[u8]>, stored| transforms.decode::<C>(schema, field, key, stored);
+        let decode = |key: Option<&[u8]>, stored| {
+            transforms.decode::<C>(schema.table_name, field.name, &field.transform, key, stored)
+        };
         if !randomized || self.legacy_keys.is_empty() {
             return decode(self.item_key.as_deref(), stored);
         }

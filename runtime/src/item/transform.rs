@@ -18,12 +18,12 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use sha2::{Digest, Sha256};
 
-use crate::item::error::CodecError;
-use crate::item::model::{Field, TableSchema};
+pub use crate::item::error::TransformError;
+use crate::item::error::{CodecError, ValueError};
 use crate::primitives::codec::Codec;
-use crate::primitives::compress::{self, CompressError};
+use crate::primitives::compress;
 pub use crate::primitives::crypto::EncryptMode;
-use crate::primitives::crypto::{Aad, CryptoError, Keyring};
+use crate::primitives::crypto::{Aad, Keyring};
 
 /// Encryption of one attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,48 +70,6 @@ impl Transform {
     pub fn is_none(&self) -> bool {
         !self.compress && self.encrypt.is_none() && self.offload.is_none()
     }
-}
-
-/// A transform could not be applied or reversed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TransformError {
-    /// Compressed bytes are corrupt or too large.
-    #[error(transparent)]
-    Compress(#[from] CompressError),
-    /// Encryption or decryption failed (wrong key, tampered bytes, unknown key id...).
-    #[error(transparent)]
-    Crypto(#[from] CryptoError),
-    /// The attribute is encrypted but the context has no keyring.
-    #[error(
-        "the attribute is encrypted with key `{key}` but no keyring is configured; \
-         pass one with `Transforms::new().with_keyring(...)` (or `ClientBuilder::keyring`)"
-    )]
-    NoKeyring {
-        /// Key name from the schema.
-        key: &'static str,
-    },
-    /// The value must be offloaded to S3, which needs a client.
-    #[error(
-        "the value is offloaded to S3; write it through `dynamate::Client`, which uploads it \
-         before writing the item"
-    )]
-    NeedsClient,
-    /// The item holds an S3 pointer that was not fetched before decoding.
-    #[error(
-        "the value is stored in S3 at {uri} and was not fetched; read it through \
-         `dynamate::Client`, or leave the attribute out of the projection"
-    )]
-    NotFetched {
-        /// The object's `s3://` URI.
-        uri: String,
-    },
-    /// The stored pointer is malformed.
-    #[error("malformed S3 pointer: {reason}")]
-    BadPointer {
-        /// What is wrong.
-        reason: String,
-    },
 }
 
 /// The stored form of one transformed value.
@@ -416,12 +374,13 @@ impl Transforms {
     /// needed by randomized encryption.
     pub(crate) fn encode<C: Codec>(
         &self,
-        schema: &TableSchema,
-        field: &Field,
+        table: &'static str,
+        attribute: &'static str,
+        transform: &Transform,
         item_key: Option<&[u8]>,
         value: &C::Value,
     ) -> Result<Encoded, CodecError> {
-        self.encode_bytes(schema, field, item_key, C::to_bytes(value)?)
+        self.encode_bytes(table, attribute, transform, item_key, C::to_bytes(value)?)
     }
 
     /// Runs the pipeline forward on already serialized bytes (`Codec::to_bytes`): what
@@ -429,17 +388,17 @@ impl Transforms {
     /// condition on a compressed or deterministically encrypted attribute compares stored forms.
     pub(crate) fn encode_bytes(
         &self,
-        schema: &TableSchema,
-        field: &Field,
+        table: &'static str,
+        attribute: &'static str,
+        transform: &Transform,
         item_key: Option<&[u8]>,
         mut bytes: Vec<u8>,
     ) -> Result<Encoded, CodecError> {
-        let transform = &field.transform;
         if transform.compress {
             bytes = compress::compress(&bytes);
         }
         if let Some(encrypt) = &transform.encrypt {
-            let aad = aad(schema, field, item_key);
+            let aad = aad(table, attribute, item_key);
             bytes = self
                 .keyring_for(encrypt)?
                 .encrypt(encrypt.key, encrypt.mode, &aad, &bytes)
@@ -447,7 +406,7 @@ impl Transforms {
         }
         match &transform.offload {
             Some(offload) if bytes.len() as u64 >= offload.threshold => {
-                Ok(self.offloaded(schema, field, offload, bytes))
+                Ok(self.offloaded(table, attribute, offload, bytes))
             }
             _ => Ok(Encoded::Inline(AttributeValue::B(Blob::new(bytes)))),
         }
@@ -455,16 +414,16 @@ impl Transforms {
 
     fn offloaded(
         &self,
-        schema: &TableSchema,
-        field: &Field,
+        table: &'static str,
+        attribute: &'static str,
         offload: &Offload,
         bytes: Vec<u8>,
     ) -> Encoded {
         let sha256 = sha256_hex(&bytes);
-        let (bucket, prefix) = self.object_location(schema.table_name, field.name, offload);
+        let (bucket, prefix) = self.object_location(table, attribute, offload);
         let upload = PendingUpload {
-            table: schema.table_name,
-            attribute: field.name,
+            table,
+            attribute,
             bucket,
             key: format!("{prefix}{sha256}"),
             sha256,
@@ -486,8 +445,9 @@ impl Transforms {
     /// and replaced by their bytes already).
     pub(crate) fn decode<C: Codec>(
         &self,
-        schema: &TableSchema,
-        field: &Field,
+        table: &'static str,
+        attribute: &'static str,
+        transform: &Transform,
         item_key: Option<&[u8]>,
         stored: AttributeValue,
     ) -> Result<C::Value, CodecError> {
@@ -499,15 +459,15 @@ impl Transforms {
             return Err(error.into());
         }
         let AttributeValue::B(blob) = stored else {
-            return Err(CodecError::WrongType {
+            return Err(ValueError::WrongType {
                 expected: "B",
                 found: crate::primitives::codec::type_name(&stored),
-            });
+            }
+            .into());
         };
-        let transform = &field.transform;
         let mut bytes = blob.into_inner();
         if let Some(encrypt) = &transform.encrypt {
-            let aad = aad(schema, field, item_key);
+            let aad = aad(table, attribute, item_key);
             bytes = self
                 .keyring_for(encrypt)?
                 .decrypt(encrypt.key, &aad, &bytes)
@@ -517,7 +477,7 @@ impl Transforms {
             bytes = compress::decompress(&bytes, self.max_decompressed_len)
                 .map_err(TransformError::from)?;
         }
-        C::from_bytes(&bytes)
+        Ok(C::from_bytes(&bytes)?)
     }
 
     fn keyring_for(&self, encrypt: &Encrypt) -> Result<&Keyring, TransformError> {
@@ -527,8 +487,8 @@ impl Transforms {
     }
 }
 
-fn aad<'a>(schema: &'a TableSchema, field: &'a Field, item_key: Option<&'a [u8]>) -> Aad<'a> {
-    let aad = Aad::new(schema.table_name, field.name);
+fn aad<'a>(table: &'a str, attribute: &'a str, item_key: Option<&'a [u8]>) -> Aad<'a> {
+    let aad = Aad::new(table, attribute);
     match item_key {
         Some(key) => aad.with_item_key(key),
         None => aad,

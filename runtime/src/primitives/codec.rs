@@ -29,8 +29,41 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 
-use crate::item::error::CodecError;
 use crate::primitives::decimal::Decimal;
+
+/// What is wrong with one attribute value, independent of where it was found and of any
+/// transform (the item layer's [`CodecError`](crate::item::error::CodecError) adds those).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValueError {
+    /// The item has no value for a required attribute.
+    #[error(
+        "the attribute is missing; declare it `optional = true` or give it a `default` in the schema if old items may lack it"
+    )]
+    Missing,
+    /// The stored value has another DynamoDB type than the schema declares.
+    #[error("expected a DynamoDB {expected} value, found {found}")]
+    WrongType {
+        /// DynamoDB type the schema declares, such as `S` or `L`.
+        expected: &'static str,
+        /// DynamoDB type that was found.
+        found: &'static str,
+    },
+    /// The stored value has the right DynamoDB type but its content does not parse.
+    #[error("invalid {expected} value: {reason}")]
+    Invalid {
+        /// What was expected, such as `i32` or `datetime`.
+        expected: &'static str,
+        /// Why the value does not parse.
+        reason: String,
+    },
+    /// The value cannot be represented in DynamoDB (such as a NaN float).
+    #[error("cannot store this value: {reason}")]
+    Unrepresentable {
+        /// Why DynamoDB cannot hold the value.
+        reason: String,
+    },
+}
 
 /// How one Rust value type is stored in DynamoDB.
 pub trait Codec {
@@ -41,15 +74,15 @@ pub trait Codec {
 
     /// Converts a value to its attribute value; `None` means "do not store the attribute"
     /// (an absent optional or an empty set, which DynamoDB cannot hold).
-    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, CodecError>;
+    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, ValueError>;
 
     /// Converts a stored attribute value back.
-    fn decode(value: AttributeValue) -> Result<Self::Value, CodecError>;
+    fn decode(value: AttributeValue) -> Result<Self::Value, ValueError>;
 
     /// The value of an attribute the item does not have: an error unless the type has a
     /// natural empty value (optionals and sets).
-    fn missing() -> Result<Self::Value, CodecError> {
-        Err(CodecError::Missing)
+    fn missing() -> Result<Self::Value, ValueError> {
+        Err(ValueError::Missing)
     }
 
     /// Whether [`Codec::encode`] would store nothing for this value.
@@ -59,7 +92,7 @@ pub trait Codec {
 
     /// Serializes the value to bytes, the first step of a transform (compression, encryption,
     /// offload). The default is the [`canonical`] encoding of the attribute value.
-    fn to_bytes(value: &Self::Value) -> Result<Vec<u8>, CodecError> {
+    fn to_bytes(value: &Self::Value) -> Result<Vec<u8>, ValueError> {
         let mut out = Vec::new();
         if let Some(value) = Self::encode(value)? {
             canonical::write(&value, &mut out);
@@ -68,7 +101,7 @@ pub trait Codec {
     }
 
     /// Inverse of [`Codec::to_bytes`].
-    fn from_bytes(bytes: &[u8]) -> Result<Self::Value, CodecError> {
+    fn from_bytes(bytes: &[u8]) -> Result<Self::Value, ValueError> {
         Self::decode(canonical::read(bytes)?)
     }
 }
@@ -90,8 +123,8 @@ pub fn type_name(value: &AttributeValue) -> &'static str {
     }
 }
 
-fn wrong_type<C: Codec + ?Sized>(found: &AttributeValue) -> CodecError {
-    CodecError::WrongType {
+fn wrong_type<C: Codec + ?Sized>(found: &AttributeValue) -> ValueError {
+    ValueError::WrongType {
         expected: C::DYNAMO_TYPE,
         found: type_name(found),
     }
@@ -104,22 +137,22 @@ impl Codec for Str {
     type Value = String;
     const DYNAMO_TYPE: &'static str = "S";
 
-    fn encode(value: &String) -> Result<Option<AttributeValue>, CodecError> {
+    fn encode(value: &String) -> Result<Option<AttributeValue>, ValueError> {
         Ok(Some(AttributeValue::S(value.clone())))
     }
 
-    fn decode(value: AttributeValue) -> Result<String, CodecError> {
+    fn decode(value: AttributeValue) -> Result<String, ValueError> {
         match value {
             AttributeValue::S(s) => Ok(s),
             other => Err(wrong_type::<Self>(&other)),
         }
     }
 
-    fn to_bytes(value: &String) -> Result<Vec<u8>, CodecError> {
+    fn to_bytes(value: &String) -> Result<Vec<u8>, ValueError> {
         Ok(value.as_bytes().to_vec())
     }
 
-    fn from_bytes(bytes: &[u8]) -> Result<String, CodecError> {
+    fn from_bytes(bytes: &[u8]) -> Result<String, ValueError> {
         String::from_utf8(bytes.to_vec()).map_err(|e| invalid("UTF-8 string", e))
     }
 }
@@ -131,22 +164,22 @@ impl Codec for Bytes {
     type Value = Vec<u8>;
     const DYNAMO_TYPE: &'static str = "B";
 
-    fn encode(value: &Vec<u8>) -> Result<Option<AttributeValue>, CodecError> {
+    fn encode(value: &Vec<u8>) -> Result<Option<AttributeValue>, ValueError> {
         Ok(Some(AttributeValue::B(Blob::new(value.clone()))))
     }
 
-    fn decode(value: AttributeValue) -> Result<Vec<u8>, CodecError> {
+    fn decode(value: AttributeValue) -> Result<Vec<u8>, ValueError> {
         match value {
             AttributeValue::B(b) => Ok(b.into_inner()),
             other => Err(wrong_type::<Self>(&other)),
         }
     }
 
-    fn to_bytes(value: &Vec<u8>) -> Result<Vec<u8>, CodecError> {
+    fn to_bytes(value: &Vec<u8>) -> Result<Vec<u8>, ValueError> {
         Ok(value.clone())
     }
 
-    fn from_bytes(bytes: &[u8]) -> Result<Vec<u8>, CodecError> {
+    fn from_bytes(bytes: &[u8]) -> Result<Vec<u8>, ValueError> {
         Ok(bytes.to_vec())
     }
 }
@@ -158,11 +191,11 @@ impl Codec for Bool {
     type Value = bool;
     const DYNAMO_TYPE: &'static str = "BOOL";
 
-    fn encode(value: &bool) -> Result<Option<AttributeValue>, CodecError> {
+    fn encode(value: &bool) -> Result<Option<AttributeValue>, ValueError> {
         Ok(Some(AttributeValue::Bool(*value)))
     }
 
-    fn decode(value: AttributeValue) -> Result<bool, CodecError> {
+    fn decode(value: AttributeValue) -> Result<bool, ValueError> {
         match value {
             AttributeValue::Bool(b) => Ok(b),
             other => Err(wrong_type::<Self>(&other)),
@@ -176,13 +209,13 @@ pub trait Number: Sized {
     const NAME: &'static str;
     /// The DynamoDB number text of the value, in DynamoDB's normal form
     /// ([`crate::primitives::decimal::normalize`]); fails for values DynamoDB cannot store.
-    fn to_number_string(&self) -> Result<String, CodecError>;
+    fn to_number_string(&self) -> Result<String, ValueError>;
     /// Parses DynamoDB number text.
-    fn from_number_string(text: &str) -> Result<Self, CodecError>;
+    fn from_number_string(text: &str) -> Result<Self, ValueError>;
 }
 
-fn invalid(expected: &'static str, reason: impl std::fmt::Display) -> CodecError {
-    CodecError::Invalid {
+fn invalid(expected: &'static str, reason: impl std::fmt::Display) -> ValueError {
+    ValueError::Invalid {
         expected,
         reason: reason.to_string(),
     }
@@ -193,7 +226,7 @@ macro_rules! integer_number {
         impl Number for $t {
             const NAME: &'static str = stringify!($t);
 
-            fn to_number_string(&self) -> Result<String, CodecError> {
+            fn to_number_string(&self) -> Result<String, ValueError> {
                 // Integer text is in normal form; only 128-bit values can exceed 38 digits.
                 let text = self.to_string();
                 if text.len() > crate::primitives::decimal::MAX_DIGITS {
@@ -202,7 +235,7 @@ macro_rules! integer_number {
                 Ok(text)
             }
 
-            fn from_number_string(text: &str) -> Result<Self, CodecError> {
+            fn from_number_string(text: &str) -> Result<Self, ValueError> {
                 text.parse::<$t>().or_else(|_| {
                     // Other writers may store an integer as `1E+2` or `100.0`.
                     let canonical = Decimal::parse(text).map_err(|e| invalid(Self::NAME, e))?;
@@ -218,10 +251,10 @@ macro_rules! integer_number {
 integer_number!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128);
 
 /// Rejects integer text with more significant digits than DynamoDB keeps.
-fn check_significant_digits(text: &str) -> Result<(), CodecError> {
+fn check_significant_digits(text: &str) -> Result<(), ValueError> {
     Decimal::parse(text)
         .map(drop)
-        .map_err(|e| CodecError::Unrepresentable {
+        .map_err(|e| ValueError::Unrepresentable {
             reason: format!("{e}; store such integers as strings"),
         })
 }
@@ -231,11 +264,11 @@ macro_rules! float_number {
         impl Number for $t {
             const NAME: &'static str = stringify!($t);
 
-            fn to_number_string(&self) -> Result<String, CodecError> {
+            fn to_number_string(&self) -> Result<String, ValueError> {
                 float_to_number_string(f64::from(*self), || self.to_string())
             }
 
-            fn from_number_string(text: &str) -> Result<Self, CodecError> {
+            fn from_number_string(text: &str) -> Result<Self, ValueError> {
                 text.parse::<$t>().map_err(|e| invalid(Self::NAME, format!("`{text}`: {e}")))
             }
         }
@@ -251,9 +284,9 @@ float_number!(f32, f64);
 fn float_to_number_string(
     value: f64,
     plain: impl FnOnce() -> String,
-) -> Result<String, CodecError> {
+) -> Result<String, ValueError> {
     if !value.is_finite() {
-        return Err(CodecError::Unrepresentable {
+        return Err(ValueError::Unrepresentable {
             reason: format!(
                 "{value} is not a finite number; DynamoDB numbers cannot be NaN or infinite"
             ),
@@ -264,7 +297,7 @@ fn float_to_number_string(
         return Ok("0".to_string());
     }
     if !(1e-130..1e126).contains(&magnitude) {
-        return Err(CodecError::Unrepresentable {
+        return Err(ValueError::Unrepresentable {
             reason: format!(
                 "{value:e} is outside DynamoDB's number range (1E-130 to 9.99E+125); \
                  scale the value or store it as a string"
@@ -277,11 +310,11 @@ fn float_to_number_string(
 impl Number for Decimal {
     const NAME: &'static str = "decimal";
 
-    fn to_number_string(&self) -> Result<String, CodecError> {
+    fn to_number_string(&self) -> Result<String, ValueError> {
         Ok(self.to_string())
     }
 
-    fn from_number_string(text: &str) -> Result<Self, CodecError> {
+    fn from_number_string(text: &str) -> Result<Self, ValueError> {
         Decimal::parse(text).map_err(|e| invalid(Self::NAME, e))
     }
 }
@@ -293,11 +326,11 @@ impl<T: Number> Codec for Num<T> {
     type Value = T;
     const DYNAMO_TYPE: &'static str = "N";
 
-    fn encode(value: &T) -> Result<Option<AttributeValue>, CodecError> {
+    fn encode(value: &T) -> Result<Option<AttributeValue>, ValueError> {
         Ok(Some(AttributeValue::N(value.to_number_string()?)))
     }
 
-    fn decode(value: AttributeValue) -> Result<T, CodecError> {
+    fn decode(value: AttributeValue) -> Result<T, ValueError> {
         match value {
             AttributeValue::N(n) => T::from_number_string(&n),
             other => Err(wrong_type::<Self>(&other)),
@@ -315,7 +348,7 @@ impl Codec for DateTime {
     type Value = chrono::DateTime<Utc>;
     const DYNAMO_TYPE: &'static str = "S";
 
-    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, CodecError> {
+    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, ValueError> {
         let format = if value.timestamp_subsec_nanos() % 1_000 == 0 {
             "%Y-%m-%dT%H:%M:%S%.6f+0000"
         } else {
@@ -324,8 +357,8 @@ impl Codec for DateTime {
         Ok(Some(AttributeValue::S(value.format(format).to_string())))
     }
 
-    fn decode(value: AttributeValue) -> Result<Self::Value, CodecError> {
-        let text = Str::decode(value).map_err(|_| CodecError::WrongType {
+    fn decode(value: AttributeValue) -> Result<Self::Value, ValueError> {
+        let text = Str::decode(value).map_err(|_| ValueError::WrongType {
             expected: "S",
             found: "another type",
         })?;
@@ -344,11 +377,11 @@ impl Codec for Ttl {
     type Value = chrono::DateTime<Utc>;
     const DYNAMO_TYPE: &'static str = "N";
 
-    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, CodecError> {
+    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, ValueError> {
         Ok(Some(AttributeValue::N(value.timestamp().to_string())))
     }
 
-    fn decode(value: AttributeValue) -> Result<Self::Value, CodecError> {
+    fn decode(value: AttributeValue) -> Result<Self::Value, ValueError> {
         let seconds = Num::<i64>::decode(value)?;
         chrono::DateTime::from_timestamp(seconds, 0)
             .ok_or_else(|| invalid("ttl", format!("{seconds} seconds is out of range")))
@@ -362,26 +395,26 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Codec for Json<T> {
     type Value = T;
     const DYNAMO_TYPE: &'static str = "S";
 
-    fn encode(value: &T) -> Result<Option<AttributeValue>, CodecError> {
+    fn encode(value: &T) -> Result<Option<AttributeValue>, ValueError> {
         serde_json::to_string(value)
             .map(|text| Some(AttributeValue::S(text)))
-            .map_err(|e| CodecError::Unrepresentable {
+            .map_err(|e| ValueError::Unrepresentable {
                 reason: format!("not serializable as JSON: {e}"),
             })
     }
 
-    fn decode(value: AttributeValue) -> Result<T, CodecError> {
+    fn decode(value: AttributeValue) -> Result<T, ValueError> {
         let text = Str::decode(value)?;
         serde_json::from_str(&text).map_err(|e| invalid("json", e))
     }
 
-    fn to_bytes(value: &T) -> Result<Vec<u8>, CodecError> {
-        serde_json::to_vec(value).map_err(|e| CodecError::Unrepresentable {
+    fn to_bytes(value: &T) -> Result<Vec<u8>, ValueError> {
+        serde_json::to_vec(value).map_err(|e| ValueError::Unrepresentable {
             reason: format!("not serializable as JSON: {e}"),
         })
     }
 
-    fn from_bytes(bytes: &[u8]) -> Result<T, CodecError> {
+    fn from_bytes(bytes: &[u8]) -> Result<T, ValueError> {
         serde_json::from_slice(bytes).map_err(|e| invalid("json", e))
     }
 }
@@ -393,21 +426,21 @@ impl<C: Codec> Codec for Opt<C> {
     type Value = Option<C::Value>;
     const DYNAMO_TYPE: &'static str = C::DYNAMO_TYPE;
 
-    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, CodecError> {
+    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, ValueError> {
         match value {
             Some(inner) => C::encode(inner),
             None => Ok(None),
         }
     }
 
-    fn decode(value: AttributeValue) -> Result<Self::Value, CodecError> {
+    fn decode(value: AttributeValue) -> Result<Self::Value, ValueError> {
         match value {
             AttributeValue::Null(_) => Ok(None),
             other => C::decode(other).map(Some),
         }
     }
 
-    fn missing() -> Result<Self::Value, CodecError> {
+    fn missing() -> Result<Self::Value, ValueError> {
         Ok(None)
     }
 
@@ -415,14 +448,14 @@ impl<C: Codec> Codec for Opt<C> {
         value.as_ref().is_none_or(C::is_absent)
     }
 
-    fn to_bytes(value: &Self::Value) -> Result<Vec<u8>, CodecError> {
+    fn to_bytes(value: &Self::Value) -> Result<Vec<u8>, ValueError> {
         match value {
             Some(inner) => C::to_bytes(inner),
             None => Ok(Vec::new()),
         }
     }
 
-    fn from_bytes(bytes: &[u8]) -> Result<Self::Value, CodecError> {
+    fn from_bytes(bytes: &[u8]) -> Result<Self::Value, ValueError> {
         C::from_bytes(bytes).map(Some)
     }
 }
@@ -431,8 +464,8 @@ impl<C: Codec> Codec for Opt<C> {
 /// cannot pre-size it).
 fn collect_sized<T>(
     len: usize,
-    elements: impl Iterator<Item = Result<T, CodecError>>,
-) -> Result<Vec<T>, CodecError> {
+    elements: impl Iterator<Item = Result<T, ValueError>>,
+) -> Result<Vec<T>, ValueError> {
     let mut out = Vec::with_capacity(len);
     for element in elements {
         out.push(element?);
@@ -441,11 +474,11 @@ fn collect_sized<T>(
 }
 
 /// Encodes one element of a list or map, where "absent" is stored as `NULL`.
-fn encode_element<C: Codec>(value: &C::Value) -> Result<AttributeValue, CodecError> {
+fn encode_element<C: Codec>(value: &C::Value) -> Result<AttributeValue, ValueError> {
     Ok(C::encode(value)?.unwrap_or(AttributeValue::Null(true)))
 }
 
-fn decode_element<C: Codec>(value: AttributeValue) -> Result<C::Value, CodecError> {
+fn decode_element<C: Codec>(value: AttributeValue) -> Result<C::Value, ValueError> {
     match value {
         AttributeValue::Null(_) => C::missing(),
         other => C::decode(other),
@@ -459,12 +492,12 @@ impl<C: Codec> Codec for List<C> {
     type Value = Vec<C::Value>;
     const DYNAMO_TYPE: &'static str = "L";
 
-    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, CodecError> {
+    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, ValueError> {
         let elements = collect_sized(value.len(), value.iter().map(encode_element::<C>))?;
         Ok(Some(AttributeValue::L(elements)))
     }
 
-    fn decode(value: AttributeValue) -> Result<Self::Value, CodecError> {
+    fn decode(value: AttributeValue) -> Result<Self::Value, ValueError> {
         match value {
             AttributeValue::L(elements) => elements.into_iter().map(decode_element::<C>).collect(),
             other => Err(wrong_type::<Self>(&other)),
@@ -479,7 +512,7 @@ impl<C: Codec> Codec for Map<C> {
     type Value = BTreeMap<String, C::Value>;
     const DYNAMO_TYPE: &'static str = "M";
 
-    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, CodecError> {
+    fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, ValueError> {
         let mut entries = HashMap::with_capacity(value.len());
         for (k, v) in value {
             entries.insert(k.clone(), encode_element::<C>(v)?);
@@ -487,7 +520,7 @@ impl<C: Codec> Codec for Map<C> {
         Ok(Some(AttributeValue::M(entries)))
     }
 
-    fn decode(value: AttributeValue) -> Result<Self::Value, CodecError> {
+    fn decode(value: AttributeValue) -> Result<Self::Value, ValueError> {
         match value {
             AttributeValue::M(entries) => entries
                 .into_iter()
@@ -510,7 +543,7 @@ macro_rules! set_codec {
             type Value = BTreeSet<$elem>;
             const DYNAMO_TYPE: &'static str = $dynamo;
 
-            fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, CodecError> {
+            fn encode(value: &Self::Value) -> Result<Option<AttributeValue>, ValueError> {
                 if value.is_empty() {
                     return Ok(None);
                 }
@@ -518,7 +551,7 @@ macro_rules! set_codec {
                 Ok(Some(AttributeValue::$variant(elements)))
             }
 
-            fn decode(value: AttributeValue) -> Result<Self::Value, CodecError> {
+            fn decode(value: AttributeValue) -> Result<Self::Value, ValueError> {
                 match value {
                     AttributeValue::$variant(elements) => {
                         elements.into_iter().map(|$s| $from).collect()
@@ -527,7 +560,7 @@ macro_rules! set_codec {
                 }
             }
 
-            fn missing() -> Result<Self::Value, CodecError> {
+            fn missing() -> Result<Self::Value, ValueError> {
                 Ok(BTreeSet::new())
             }
 
@@ -586,7 +619,7 @@ pub mod canonical {
     use aws_sdk_dynamodb::primitives::Blob;
     use aws_sdk_dynamodb::types::AttributeValue;
 
-    use crate::item::error::CodecError;
+    use super::ValueError;
 
     /// The bytes a number's text is encoded with: its normal form, or the text itself if it is
     /// not a DynamoDB number.
@@ -660,7 +693,7 @@ pub mod canonical {
     }
 
     /// Decodes one value that must span all of `bytes`.
-    pub fn read(bytes: &[u8]) -> Result<AttributeValue, CodecError> {
+    pub fn read(bytes: &[u8]) -> Result<AttributeValue, ValueError> {
         let mut reader = Reader { bytes, depth: 0 };
         let value = reader.value()?;
         if reader.bytes.is_empty() {
@@ -670,8 +703,8 @@ pub mod canonical {
         }
     }
 
-    fn corrupt(reason: &str) -> CodecError {
-        CodecError::Invalid {
+    fn corrupt(reason: &str) -> ValueError {
+        ValueError::Invalid {
             expected: "serialized attribute value",
             reason: reason.to_string(),
         }
@@ -687,7 +720,7 @@ pub mod canonical {
     }
 
     impl Reader<'_> {
-        fn take(&mut self, n: usize) -> Result<&[u8], CodecError> {
+        fn take(&mut self, n: usize) -> Result<&[u8], ValueError> {
             if self.bytes.len() < n {
                 return Err(corrupt("truncated"));
             }
@@ -696,7 +729,7 @@ pub mod canonical {
             Ok(head)
         }
 
-        fn len(&mut self) -> Result<usize, CodecError> {
+        fn len(&mut self) -> Result<usize, ValueError> {
             let raw = self.take(4)?;
             let len = u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]) as usize;
             // Every element takes at least one byte, so a count beyond the input is corrupt;
@@ -707,24 +740,24 @@ pub mod canonical {
             Ok(len)
         }
 
-        fn blob(&mut self) -> Result<Vec<u8>, CodecError> {
+        fn blob(&mut self) -> Result<Vec<u8>, ValueError> {
             let len = self.len()?;
             Ok(self.take(len)?.to_vec())
         }
 
-        fn string(&mut self) -> Result<String, CodecError> {
+        fn string(&mut self) -> Result<String, ValueError> {
             String::from_utf8(self.blob()?).map_err(|_| corrupt("invalid UTF-8"))
         }
 
         fn many<T>(
             &mut self,
-            mut one: impl FnMut(&mut Self) -> Result<T, CodecError>,
-        ) -> Result<Vec<T>, CodecError> {
+            mut one: impl FnMut(&mut Self) -> Result<T, ValueError>,
+        ) -> Result<Vec<T>, ValueError> {
             let count = self.len()?;
             (0..count).map(|_| one(self)).collect()
         }
 
-        fn value(&mut self) -> Result<AttributeValue, CodecError> {
+        fn value(&mut self) -> Result<AttributeValue, ValueError> {
             self.depth += 1;
             if self.depth > MAX_DEPTH {
                 return Err(corrupt("nested too deeply"));

@@ -5,63 +5,55 @@
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::{
-    Corruption, ForeignPointer, MAX_CONCURRENT_REQUESTS, OffloadError, describe_key, http_status,
-    put_bytes, stored_pointers,
+    Corruption, ForeignPointer, ObjectStore, OffloadError, describe_key, http_status, put_bytes,
+    stored_pointers,
 };
-use crate::io::client::Client;
 use crate::item::model::{Item, TableSchema};
 use crate::item::transform::{Pointer, sha256_hex};
 
-/// Replaces the S3 pointers of `item` by the verified object bytes, so the item decodes.
-pub async fn fetch(
-    client: &Client,
-    schema: &'static TableSchema,
-    item: &mut Item,
-) -> Result<(), OffloadError> {
-    fetch_with_concurrency(client, schema, item, MAX_CONCURRENT_REQUESTS).await
-}
-
-/// [`fetch`] with at most `limit` objects in flight (1 fetches one at a time).
-pub async fn fetch_with_concurrency(
-    client: &Client,
-    schema: &'static TableSchema,
-    item: &mut Item,
-    limit: usize,
-) -> Result<(), OffloadError> {
-    let pointers = stored_pointers(schema, item)?;
-    if pointers.is_empty() {
-        return Ok(());
+impl ObjectStore<'_> {
+    /// Replaces the S3 pointers of `item` by the verified object bytes (at most
+    /// [`ObjectStore::with_concurrency`] at a time), so the item decodes.
+    pub async fn fetch(
+        &self,
+        schema: &'static TableSchema,
+        item: &mut Item,
+    ) -> Result<(), OffloadError> {
+        let pointers = stored_pointers(schema, item)?;
+        if pointers.is_empty() {
+            return Ok(());
+        }
+        let target = Target {
+            store: self,
+            table: schema.table_name,
+            item: describe_key(schema, item),
+        };
+        // Every pointer first, so that a forged one fetches nothing at all.
+        for (attribute, pointer) in &pointers {
+            target.check_location(schema, attribute, pointer)?;
+        }
+        // A struct without lifetimes (not a tuple holding `&str`) as the stream item: a closure
+        // taking a tuple with a reference makes rustc infer a higher-ranked signature, and the
+        // futures of callers that must be `Send` then fail to type-check.
+        let wanted: Vec<Wanted> = pointers
+            .into_iter()
+            .map(|(attribute, pointer)| Wanted { attribute, pointer })
+            .collect();
+        let fetched: Vec<_> = stream::iter(wanted)
+            .map(|wanted| target.get(wanted))
+            .buffer_unordered(self.concurrency)
+            .try_collect()
+            .await?;
+        for (attribute, bytes) in fetched {
+            put_bytes(item, attribute, bytes);
+        }
+        Ok(())
     }
-    let target = Target {
-        client,
-        table: schema.table_name,
-        item: describe_key(schema, item),
-    };
-    // Every pointer first, so that a forged one fetches nothing at all.
-    for (attribute, pointer) in &pointers {
-        target.check_location(schema, attribute, pointer)?;
-    }
-    // A struct without lifetimes (not a tuple holding `&str`) as the stream item: a closure
-    // taking a tuple with a reference makes rustc infer a higher-ranked signature, and the
-    // futures of callers that must be `Send` then fail to type-check.
-    let wanted: Vec<Wanted> = pointers
-        .into_iter()
-        .map(|(attribute, pointer)| Wanted { attribute, pointer })
-        .collect();
-    let fetched: Vec<_> = stream::iter(wanted)
-        .map(|wanted| target.get(wanted))
-        .buffer_unordered(limit.max(1))
-        .try_collect()
-        .await?;
-    for (attribute, bytes) in fetched {
-        put_bytes(item, attribute, bytes);
-    }
-    Ok(())
 }
 
 /// The item being fetched, for requests and error messages.
 struct Target<'a> {
-    client: &'a Client,
+    store: &'a ObjectStore<'a>,
     table: &'static str,
     item: String,
 }
@@ -80,7 +72,7 @@ impl Target<'_> {
         attribute: &'static str,
         pointer: &Pointer,
     ) -> Result<(), OffloadError> {
-        let transforms = self.client.transforms();
+        let transforms = self.store.transforms;
         let offload = schema
             .fields
             .iter()
@@ -119,8 +111,8 @@ impl Target<'_> {
             source,
         };
         let result = self
-            .client
-            .s3()
+            .store
+            .s3
             .get_object()
             .bucket(&pointer.bucket)
             .key(&pointer.key)

@@ -12,8 +12,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{BoxError, CONTENT_TYPE, MAX_CONCURRENT_REQUESTS, OffloadError, http_status};
-use crate::io::client::Client;
+use super::{BoxError, CONTENT_TYPE, ObjectStore, OffloadError, http_status};
 use crate::io::retry::RetryPolicy;
 use crate::item::transform::PendingUpload;
 
@@ -26,41 +25,33 @@ pub const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts of one multipart upload sent at a time.
 const CONCURRENT_PARTS: usize = 4;
 
-/// Uploads every pending object (create-only, concurrently); the item may be written only after
-/// this succeeds.
-pub async fn upload(client: &Client, uploads: Vec<PendingUpload>) -> Result<(), OffloadError> {
-    upload_with_concurrency(client, uploads, MAX_CONCURRENT_REQUESTS).await
-}
+impl ObjectStore<'_> {
+    /// Uploads every pending object (create-only, at most [`ObjectStore::with_concurrency`]
+    /// at a time); the item may be written only after this succeeds.
+    ///
+    /// Every started upload runs to its end even when another one fails, so a failed multipart
+    /// upload is always aborted; the first error is returned.
+    pub async fn upload(&self, uploads: Vec<PendingUpload>) -> Result<(), OffloadError> {
+        let mut seen = HashSet::new();
+        let unique = uploads
+            .into_iter()
+            .filter(|upload| seen.insert((upload.bucket.clone(), upload.key.clone())));
+        let results: Vec<_> = stream::iter(unique)
+            .map(|upload| upload_one(self.s3, &self.retry_policy, upload))
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
+        results.into_iter().collect()
+    }
 
-/// Uploads the pending objects of several items at once; none of the items may be written
-/// unless this succeeds.
-pub async fn upload_many(
-    client: &Client,
-    uploads: Vec<Vec<PendingUpload>>,
-) -> Result<(), OffloadError> {
-    upload(client, uploads.into_iter().flatten().collect()).await
-}
-
-/// [`upload`] with at most `limit` objects in flight (1 uploads one at a time).
-///
-/// Every started upload runs to its end even when another one fails, so a failed multipart
-/// upload is always aborted; the first error is returned.
-pub async fn upload_with_concurrency(
-    client: &Client,
-    uploads: Vec<PendingUpload>,
-    limit: usize,
-) -> Result<(), OffloadError> {
-    let mut seen = HashSet::new();
-    let unique = uploads
-        .into_iter()
-        .filter(|upload| seen.insert((upload.bucket.clone(), upload.key.clone())));
-    let policy = &client.retry_policy();
-    let results: Vec<_> = stream::iter(unique)
-        .map(|upload| upload_one(client.s3(), policy, upload))
-        .buffer_unordered(limit.max(1))
-        .collect()
-        .await;
-    results.into_iter().collect()
+    /// Uploads the pending objects of several items at once; none of the items may be written
+    /// unless this succeeds.
+    pub(crate) async fn upload_many(
+        &self,
+        uploads: Vec<Vec<PendingUpload>>,
+    ) -> Result<(), OffloadError> {
+        self.upload(uploads.into_iter().flatten().collect()).await
+    }
 }
 
 async fn upload_one(

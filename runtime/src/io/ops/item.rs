@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 
 use super::{all_of, check_item_size, lock_version, node, render_condition};
 use crate::io::client::Client;
-use crate::item::error::Error;
+use crate::io::error::Error;
 use crate::item::expr::{Condition, Context, Node, Placeholders, Update};
 use crate::item::model::{Attr, Item, Model, ModelKey, canonical_key_bytes};
 
@@ -280,7 +280,7 @@ pub(crate) async fn prepare_update<M: Model>(
             .transpose()?;
         (expression, condition)
     };
-    crate::io::offload::upload(client, uploads).await?;
+    client.object_store().upload(uploads).await?;
     Ok(PreparedUpdate {
         table,
         key,

@@ -36,7 +36,7 @@ pub use table::CreateTable;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::io::client::Client;
-use crate::item::error::Error;
+use crate::io::error::Error;
 use crate::item::expr::{Condition, Context, HashCondition, Node, Operand, Placeholders};
 use crate::item::model::{Field, Item, Model};
 use crate::primitives::codec::Num;

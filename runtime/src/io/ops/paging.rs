@@ -5,7 +5,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use crate::io::client::Client;
-use crate::item::error::Error;
+use crate::io::error::Error;
 use crate::item::expr::Placeholders;
 use crate::item::model::{Item, Model};
 use crate::primitives::codec::canonical;

@@ -5,7 +5,7 @@ use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use super::item::projection_expression;
 use super::paging::{Kind, Page, Request, Settings, decoded, decoded_page};
 use crate::io::client::Client;
-use crate::item::error::Error;
+use crate::io::error::Error;
 use crate::item::expr::{Condition, HashCondition, Placeholders, RangeCondition};
 use crate::item::model::{IndexKind, KeySchema, Model, ModelKey};
 

@@ -6,7 +6,7 @@ use super::item::projection_expression;
 use super::paging::{Kind, Page, Request, Settings, decoded, decoded_page};
 use super::query::read_settings;
 use crate::io::client::Client;
-use crate::item::error::Error;
+use crate::io::error::Error;
 use crate::item::expr::{Condition, Placeholders};
 use crate::item::index::Index;
 use crate::item::model::{IndexKind, Model};

@@ -12,7 +12,7 @@ use futures::future::BoxFuture;
 
 use super::built;
 use crate::io::client::Client;
-use crate::item::error::Error;
+use crate::io::error::Error;
 use crate::item::model::{
     Billing, IndexKind, IndexSchema, KeyAttribute, KeySchema, Model, Projection, ScalarType,
     Throughput,

@@ -7,8 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::operand::{
     Compare, ConditionEq, Contains, Deterministic, Filterable, Inline, IntoOperand, Operand, Prefix,
 };
-use super::{Context, Placeholders};
-use crate::item::error::Error;
+use super::{Context, ExprError, Placeholders};
 use crate::item::model::{Attr, Model};
 use crate::primitives::codec::Codec;
 
@@ -106,7 +105,11 @@ pub(crate) enum Node {
 
 impl Node {
     /// Renders the expression, registering placeholders.
-    pub(crate) fn render(self, ctx: &Context<'_>, ph: &mut Placeholders) -> Result<String, Error> {
+    pub(crate) fn render(
+        self,
+        ctx: &Context<'_>,
+        ph: &mut Placeholders,
+    ) -> Result<String, ExprError> {
         Ok(match self {
             Node::Compare { op, operand } => {
                 equality_only(ctx, &operand, op == "=" || op == "<>")?;
@@ -184,7 +187,7 @@ impl Node {
 
 /// Compressed or encrypted attributes store bytes that do not order or contain like their
 /// values: only equality is meaningful.
-fn equality_only(ctx: &Context<'_>, operand: &Operand, is_equality: bool) -> Result<(), Error> {
+fn equality_only(ctx: &Context<'_>, operand: &Operand, is_equality: bool) -> Result<(), ExprError> {
     if is_equality || operand.is_plain() {
         return Ok(());
     }

@@ -3,8 +3,7 @@
 use std::marker::PhantomData;
 
 use super::operand::{Compare, IntoOperand, Operand, Prefix};
-use super::{Context, Placeholders};
-use crate::item::error::Error;
+use super::{Context, ExprError, Placeholders};
 use crate::item::index::Index;
 use crate::item::model::{Attr, Field, role};
 use crate::primitives::codec::Codec;
@@ -58,7 +57,11 @@ impl<M> HashCondition<M> {
     }
 
     /// Renders `#k = :v`.
-    pub(crate) fn render(self, ctx: &Context<'_>, ph: &mut Placeholders) -> Result<String, Error> {
+    pub(crate) fn render(
+        self,
+        ctx: &Context<'_>,
+        ph: &mut Placeholders,
+    ) -> Result<String, ExprError> {
         let name = ph.name(self.operand.field().name);
         Ok(format!(
             "{name} = {}",
@@ -74,7 +77,11 @@ impl<M> RangeCondition<M> {
     }
 
     /// Renders the sort key condition.
-    pub(crate) fn render(self, ctx: &Context<'_>, ph: &mut Placeholders) -> Result<String, Error> {
+    pub(crate) fn render(
+        self,
+        ctx: &Context<'_>,
+        ph: &mut Placeholders,
+    ) -> Result<String, ExprError> {
         let name = ph.name(self.name());
         let values = self
             .operands

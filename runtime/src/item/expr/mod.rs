@@ -59,7 +59,7 @@ pub(crate) use condition::Node;
 pub(crate) use operand::Operand;
 pub(crate) use placeholders::Placeholders;
 
-use crate::item::error::Error;
+use crate::item::error::EncodeError;
 use crate::item::model::TableSchema;
 use crate::item::transform::Transforms;
 
@@ -79,7 +79,35 @@ pub(crate) struct Context<'a> {
 
 impl Context<'_> {
     /// A client-side check failed.
-    pub(crate) fn invalid(&self, reason: impl Into<String>) -> Error {
-        Error::invalid(self.operation, self.table, reason)
+    pub(crate) fn invalid(&self, reason: impl Into<String>) -> ExprError {
+        ExprError::Invalid {
+            operation: self.operation,
+            table: self.table.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Why an expression could not be rendered. The I/O layer turns it into its
+/// [`Error`](crate::Error) (`InvalidRequest` or `Encode`); it is its own type so that the item
+/// layer does not depend on the I/O layer's error.
+#[derive(Debug)]
+pub(crate) enum ExprError {
+    /// A client-side check failed; nothing was sent.
+    Invalid {
+        /// The DynamoDB operation.
+        operation: &'static str,
+        /// The resolved table name.
+        table: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// An operand could not be converted to its stored form.
+    Encode(EncodeError),
+}
+
+impl From<EncodeError> for ExprError {
+    fn from(error: EncodeError) -> Self {
+        ExprError::Encode(error)
     }
 }

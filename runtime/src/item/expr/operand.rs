@@ -2,8 +2,8 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::Context;
-use crate::item::error::{CodecError, EncodeError, Error};
+use super::{Context, ExprError};
+use crate::item::error::{CodecError, EncodeError};
 use crate::item::model::{Field, role};
 use crate::item::transform::{Encoded, PendingUpload};
 use crate::primitives::codec::{
@@ -223,7 +223,10 @@ impl Operand {
         } else {
             C::to_bytes(value).map(Stored::Serialized)
         };
-        Operand { field, stored }
+        Operand {
+            field,
+            stored: stored.map_err(CodecError::from),
+        }
     }
 
     /// The attribute this operand belongs to.
@@ -237,7 +240,7 @@ impl Operand {
     }
 
     /// The value to compare the stored attribute with.
-    pub(crate) fn compared(self, ctx: &Context<'_>) -> Result<AttributeValue, Error> {
+    pub(crate) fn compared(self, ctx: &Context<'_>) -> Result<AttributeValue, ExprError> {
         let name = self.field.name;
         match self.stored(ctx, None)? {
             Some(Encoded::Inline(value)) => Ok(value),
@@ -257,18 +260,24 @@ impl Operand {
         self,
         ctx: &Context<'_>,
         item_key: Option<&[u8]>,
-    ) -> Result<Option<Encoded>, Error> {
+    ) -> Result<Option<Encoded>, ExprError> {
         let field = self.field;
         let encoded = self.stored.and_then(|stored| match stored {
             Stored::Value(value) => Ok(Some(Encoded::Inline(value))),
             Stored::Absent => Ok(None),
             Stored::Serialized(bytes) => ctx
                 .transforms
-                .encode_bytes(ctx.schema, &field, item_key, bytes)
+                .encode_bytes(
+                    ctx.schema.table_name,
+                    field.name,
+                    &field.transform,
+                    item_key,
+                    bytes,
+                )
                 .map(Some),
         });
         encoded.map_err(|cause| {
-            Error::from(EncodeError {
+            ExprError::from(EncodeError {
                 table: ctx.schema.table_name,
                 attribute: field.name.to_string(),
                 cause,
@@ -282,7 +291,7 @@ impl Operand {
         ctx: &Context<'_>,
         item_key: Option<&[u8]>,
         uploads: &mut Vec<PendingUpload>,
-    ) -> Result<Option<AttributeValue>, Error> {
+    ) -> Result<Option<AttributeValue>, ExprError> {
         Ok(match self.stored(ctx, item_key)? {
             None => None,
             Some(Encoded::Inline(value)) => Some(value),

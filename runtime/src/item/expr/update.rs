@@ -5,8 +5,7 @@ use std::marker::PhantomData;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::operand::{Deterministic, Inline, IntoOperand, Operand, Removable, SetCodec, Updatable};
-use super::{Context, Placeholders};
-use crate::item::error::Error;
+use super::{Context, ExprError, Placeholders};
 use crate::item::model::Attr;
 use crate::item::transform::PendingUpload;
 use crate::primitives::codec::{Codec, List, Num, Number};
@@ -193,7 +192,7 @@ impl<M> Update<M> {
         ph: &mut Placeholders,
         item_key: &[u8],
         uploads: &mut Vec<PendingUpload>,
-    ) -> Result<String, Error> {
+    ) -> Result<String, ExprError> {
         if self.actions.is_empty() {
             return Err(ctx.invalid("the update has no actions; add at least one"));
         }
@@ -225,8 +224,8 @@ fn render_action(
     item_key: &[u8],
     uploads: &mut Vec<PendingUpload>,
     clauses: &mut Clauses,
-) -> Result<(), Error> {
-    let mut value = |operand: Operand| -> Result<Option<String>, Error> {
+) -> Result<(), ExprError> {
+    let mut value = |operand: Operand| -> Result<Option<String>, ExprError> {
         Ok(operand
             .stored_for_update(ctx, Some(item_key), uploads)?
             .map(|v| ph.value(v)))
@@ -283,7 +282,7 @@ fn render_action(
 }
 
 /// Arithmetic, list and set actions work on stored values, so the attribute must be plain.
-fn plain_name(ctx: &Context<'_>, operand: &Operand) -> Result<&'static str, Error> {
+fn plain_name(ctx: &Context<'_>, operand: &Operand) -> Result<&'static str, ExprError> {
     let name = operand.field().name;
     if operand.is_plain() {
         Ok(name)
@@ -295,7 +294,7 @@ fn plain_name(ctx: &Context<'_>, operand: &Operand) -> Result<&'static str, Erro
     }
 }
 
-fn present(ctx: &Context<'_>, name: &str, value: Option<String>) -> Result<String, Error> {
+fn present(ctx: &Context<'_>, name: &str, value: Option<String>) -> Result<String, ExprError> {
     value.ok_or_else(|| {
         ctx.invalid(format!(
             "the value for `{name}` is empty (an empty set or list operand, or `None`); \
