@@ -205,6 +205,19 @@ pub(crate) fn field_constant(rust: &str) -> Result<String, String> {
         .ok_or(shouty)
 }
 
+/// The candidate closest to a misspelt `name` (at most two edits away), for "did you mean".
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::levenshtein(name, candidate), candidate))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, candidate)| candidate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,5 +351,13 @@ mod tests {
         assert!(!is_identifier("_"));
         assert!(!is_identifier("1x"));
         assert!(!is_identifier("café"));
+    }
+
+    #[test]
+    fn closest_takes_the_nearest_within_two_edits() {
+        let keys = ["hash_key", "range_key", "table_name"];
+        assert_eq!(closest("hash_ky", keys), Some("hash_key"));
+        assert_eq!(closest("rnge_kye", keys), Some("range_key"));
+        assert_eq!(closest("zzz", keys), None);
     }
 }

@@ -175,9 +175,12 @@ impl FileValidator<'_> {
                 .help("add a `range_key` to the table or make the index global");
             return None;
         }
-        let hash_scalar = self.index_key(&hash, fields)?;
+        let hash_scalar = self.index_key(&hash, table, fields)?;
         let range = match &index.range_key {
-            Some(range) => Some((range.get_ref().clone(), self.index_key(range, fields)?)),
+            Some(range) => Some((
+                range.get_ref().clone(),
+                self.index_key(range, table, fields)?,
+            )),
             None if kind == IndexKind::Local => {
                 self.reporter
                     .error(span_of(name), "a local index needs a `range_key`", "missing range_key")
@@ -188,7 +191,7 @@ impl FileValidator<'_> {
         };
         let projection = match &index.projection {
             None => Projection::All,
-            Some(projection) => self.projection(projection, fields)?,
+            Some(projection) => self.projection(projection, table, fields)?,
         };
         let throughput = match (&index.read, &index.write) {
             (None, None) => None,
@@ -208,8 +211,12 @@ impl FileValidator<'_> {
         })
     }
 
-    fn index_key(&mut self, key: &SString, fields: &[Field]) -> Option<Scalar> {
+    fn index_key(&mut self, key: &SString, table: &TableDef, fields: &[Field]) -> Option<Scalar> {
         let Some(field) = fields.iter().find(|f| f.attr == *key.get_ref()) else {
+            if super::is_declared(table, key.get_ref()) {
+                // Declared but rejected: that attribute's own diagnostic says why.
+                return None;
+            }
             self.reporter
                 .error(
                     span_of(key),
@@ -241,6 +248,7 @@ impl FileValidator<'_> {
     fn projection(
         &mut self,
         projection: &Spanned<ProjectionDef>,
+        table: &TableDef,
         fields: &[Field],
     ) -> Option<Projection> {
         match projection.get_ref() {
@@ -262,6 +270,10 @@ impl FileValidator<'_> {
                     .filter(|a| !fields.iter().any(|f| f.attr == **a))
                     .collect();
                 if let Some(first) = unknown.first() {
+                    if unknown.iter().all(|a| super::is_declared(table, a)) {
+                        // Declared but rejected: that attribute's own diagnostic says why.
+                        return None;
+                    }
                     self.reporter
                         .error(span_of(projection), format!("projected attribute `{first}` is not an attribute of the table"), "unknown attribute")
                         .help("list attributes declared under `attributes`, or use \"all\" or \"keys_only\"");

@@ -20,7 +20,7 @@ use toml::Spanned;
 use crate::diagnostics::{Diagnostic, Reporter, SourceFile};
 use crate::model::{Billing, Schema};
 use crate::names;
-use crate::schema::{BillingDef, Defaults, OrShorthand, S3Def, SString, SchemaFile};
+use crate::schema::{BillingDef, Defaults, OrShorthand, S3Def, SString, SchemaFile, TableDef};
 
 /// DynamoDB allows at most this many global secondary indexes per table.
 const MAX_GLOBAL_INDEXES: usize = 20;
@@ -75,14 +75,27 @@ fn parse(file: &Arc<SourceFile>) -> Result<SchemaFile, Diagnostic> {
         let span = error.span().unwrap_or(0..0);
         let message = error.message().trim().to_string();
         let help = if message.starts_with("unknown field") {
-            "remove the key or fix its spelling; docs/schema.md lists every key"
+            unknown_key_help(&message)
         } else {
-            "see docs/schema.md for the schema syntax"
+            "see docs/schema.md for the schema syntax".to_string()
         };
         let mut reporter = Reporter::new(file.clone());
         reporter.error(span, message, "here").help(help);
         reporter.into_diagnostics().remove(0)
     })
+}
+
+/// "Did you mean" for serde's "unknown field `x`, expected one of `a`, `b`": the key names are
+/// the backquoted words, the first being the unknown one.
+fn unknown_key_help(message: &str) -> String {
+    let mut quoted = message.split('`').skip(1).step_by(2);
+    let suggestion = quoted
+        .next()
+        .and_then(|unknown| names::closest(unknown, quoted));
+    match suggestion {
+        Some(known) => format!("did you mean `{known}`?"),
+        None => "remove the key or fix its spelling; docs/schema.md lists every key".to_string(),
+    }
 }
 
 /// Names that must be unique across all files: Rust type names and DynamoDB table names.
@@ -421,6 +434,45 @@ struct Scope {
     key: Option<String>,
 }
 
+/// Whether the table declares `attr`, accepted or not: a key or index naming a declared
+/// attribute that was rejected gets no second diagnostic ("one mistake, one diagnostic").
+fn is_declared(table: &TableDef, attr: &str) -> bool {
+    table.attributes.keys().any(|name| name.get_ref() == attr)
+}
+
 fn non_empty(span: Range<usize>, fallback: Range<usize>) -> Range<usize> {
     if span.is_empty() { fallback } else { span }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate;
+
+    /// The messages of every diagnostic for one schema file.
+    fn messages(text: &str) -> Vec<String> {
+        match validate(vec![("t.toml".into(), text.into())]) {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(diagnostics) => diagnostics.into_iter().map(|d| d.message).collect(),
+        }
+    }
+
+    #[test]
+    fn a_rejected_key_attribute_is_reported_once() {
+        let bad_type = "[table.Url]\nhash_key = \"url\"\n[table.Url.attributes]\nurl = \"strin\"\n";
+        assert_eq!(messages(bad_type), ["unknown type `strin`"]);
+        let bad_transform = "[table.Url]\nhash_key = \"url\"\nrange_key = \"at\"\n[table.Url.attributes]\nurl = \"string\"\nat = { type = \"string\", encrypt = \"sometimes\", key = \"k\" }\n";
+        assert_eq!(
+            messages(bad_transform),
+            ["unknown encryption mode `sometimes`"]
+        );
+    }
+
+    #[test]
+    fn a_rejected_index_attribute_is_reported_once() {
+        let schema = "[table.Order]\nhash_key = \"id\"\n[table.Order.attributes]\nid = \"string\"\ncustomer = \"strng\"\nnote = { type = \"string\", offload = \"ftp\" }\n[table.Order.indexes.by_customer]\nhash_key = \"customer\"\nprojection = [\"note\"]\n";
+        assert_eq!(
+            messages(schema),
+            ["unknown type `strng`", "unknown offload store `ftp`"]
+        );
+    }
 }

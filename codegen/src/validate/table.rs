@@ -181,6 +181,10 @@ impl FileValidator<'_> {
             "range_key"
         };
         let Some(position) = fields.iter().position(|f| f.attr == *key.get_ref()) else {
+            if defs.contains_key(key.get_ref().as_str()) {
+                // Declared but rejected: that attribute's own diagnostic says why.
+                return None;
+            }
             let declared = defs
                 .keys()
                 .map(|k| format!("`{}`", k.get_ref()))
