@@ -6,6 +6,7 @@
 //! lexer decides which keywords cannot be raw (`self`, `Self`, `super`, `crate`, `_`). The only
 //! addition is [`NEWER_KEYWORDS`]: keywords of editions newer than `syn`'s list.
 
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use unicode_normalization::UnicodeNormalization;
 
 /// Keywords of editions newer than the list `syn` checks (2015 to 2021): `gen` is reserved in
@@ -137,6 +138,86 @@ fn path_problem(path: &syn::Path) -> Option<String> {
     None
 }
 
+/// Whether `text` is an ASCII identifier (`snake_case` statuses are checked with it).
+pub(crate) fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && text != "_"
+}
+
+/// The field name of an attribute without `rust_name`: the attribute name itself when it is
+/// already a lowercase identifier (so `_0` keeps its underscore), otherwise its snake_case.
+pub(crate) fn default_field_name(attr: &str) -> String {
+    let lowercase_ident = rust_ident(attr).is_ok() && attr.to_lowercase() == attr;
+    if lowercase_ident {
+        attr.to_string()
+    } else {
+        attr.to_snake_case()
+    }
+}
+
+/// A field name to suggest for an attribute whose name cannot be one (`attr_...` when needed).
+pub(crate) fn suggest_field_name(attr: &str) -> String {
+    let cleaned: String = attr
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let snake = cleaned.to_snake_case();
+    match snake.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() && rust_ident(&snake).as_ref() == Ok(&snake) => snake,
+        _ => format!("attr_{}", snake.trim_start_matches('_')),
+    }
+}
+
+/// A type name to suggest for a table or tracker whose name cannot be one.
+pub(crate) fn suggest_type_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let camel = cleaned.to_upper_camel_case();
+    match camel.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => camel,
+        _ => format!("Model{camel}"),
+    }
+}
+
+/// The constant of an index's typed handle: its name in SHOUTY_SNAKE_CASE, prefixed with
+/// `INDEX_` when that does not start with a letter.
+pub(crate) fn index_constant(name: &str) -> String {
+    let konst = name.to_shouty_snake_case();
+    if konst.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        konst
+    } else {
+        format!("INDEX_{konst}")
+    }
+}
+
+/// The associated constant of a field (`ORDER_ID` for `order_id`), or `ATTR_...` when the
+/// SHOUTY_SNAKE_CASE form alone is not an identifier (it drops leading underscores, so `_1`
+/// would become `1`). `Err` holds the SHOUTY_SNAKE_CASE form when neither works.
+pub(crate) fn field_constant(rust: &str) -> Result<String, String> {
+    let shouty = bare(rust).to_shouty_snake_case();
+    [shouty.clone(), format!("ATTR_{shouty}")]
+        .into_iter()
+        .find(|k| rust_ident(k).as_ref() == Ok(k))
+        .ok_or(shouty)
+}
+
+/// The candidate closest to a misspelt `name` (at most two edits away), for "did you mean".
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::levenshtein(name, candidate), candidate))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, candidate)| candidate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,5 +313,51 @@ mod tests {
         assert!(same_ident("caf\u{e9}", "cafe\u{301}"));
         assert!(same_ident("r#type", "type"));
         assert!(!same_ident("a", "A"));
+    }
+
+    #[test]
+    fn field_names_default_to_snake_case_unless_already_lowercase() {
+        assert_eq!(default_field_name("orderId"), "order_id");
+        assert_eq!(default_field_name("_0"), "_0");
+        assert_eq!(default_field_name("type"), "type");
+        assert_eq!(default_field_name("OrderID"), "order_id");
+    }
+
+    #[test]
+    fn suggestions_are_identifiers() {
+        assert_eq!(suggest_field_name("order-id"), "order_id");
+        assert_eq!(suggest_field_name("1st"), "attr_1st");
+        assert_eq!(suggest_field_name("self"), "attr_self");
+        assert_eq!(suggest_type_name("my table"), "MyTable");
+        assert_eq!(suggest_type_name("9lives"), "Model9lives");
+        for suggested in [suggest_field_name("a b c"), suggest_type_name("-x-")] {
+            assert_eq!(rust_ident(&suggested).as_deref(), Ok(suggested.as_str()));
+        }
+    }
+
+    #[test]
+    fn constants_are_shouty_and_start_with_a_letter() {
+        assert_eq!(field_constant("order_id").as_deref(), Ok("ORDER_ID"));
+        assert_eq!(field_constant("r#type").as_deref(), Ok("TYPE"));
+        assert_eq!(field_constant("_1").as_deref(), Ok("ATTR_1"));
+        assert_eq!(index_constant("by-customer"), "BY_CUSTOMER");
+        assert_eq!(index_constant("123"), "INDEX_123");
+    }
+
+    #[test]
+    fn status_identifiers_are_ascii() {
+        assert!(is_identifier("retry_later"));
+        assert!(is_identifier("_x"));
+        assert!(!is_identifier("_"));
+        assert!(!is_identifier("1x"));
+        assert!(!is_identifier("café"));
+    }
+
+    #[test]
+    fn closest_takes_the_nearest_within_two_edits() {
+        let keys = ["hash_key", "range_key", "table_name"];
+        assert_eq!(closest("hash_ky", keys), Some("hash_key"));
+        assert_eq!(closest("rnge_kye", keys), Some("range_key"));
+        assert_eq!(closest("zzz", keys), None);
     }
 }

@@ -176,12 +176,7 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     {
         return Some(known);
     }
-    TYPE_NAMES
-        .iter()
-        .map(|candidate| (strsim::levenshtein(name, candidate), *candidate))
-        .filter(|(distance, _)| *distance <= 2)
-        .min()
-        .map(|(_, candidate)| candidate)
+    crate::names::closest(name, TYPE_NAMES)
 }
 
 impl ValueType {
