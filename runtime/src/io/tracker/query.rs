@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::TrackerError;
 use super::item::{Item, Reader, STATUS_INDEX, Task, attr, status_key, timestamp};
-use super::request::request_error;
 use super::run::retry_now;
 use super::{Status, Tracker};
 use crate::io::client::Client;
+use crate::item::error::Error;
 
 /// Order of a query's results by update time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,7 +228,7 @@ impl Stream {
             let output = request
                 .send()
                 .await
-                .map_err(|e| request_error("Query", &scope.table, e))?;
+                .map_err(|e| Error::from_sdk("Query", &scope.table, e))?;
             self.buffer.extend(output.items.unwrap_or_default());
             self.exhausted = output.last_evaluated_key.is_none();
             self.next = output.last_evaluated_key;
@@ -360,7 +360,7 @@ async fn count_partition(
             .set_exclusive_start_key(next)
             .send()
             .await
-            .map_err(|e| request_error("Query", table, e))?;
+            .map_err(|e| Error::from_sdk("Query", table, e))?;
         total += u64::try_from(output.count).unwrap_or(0);
         next = output.last_evaluated_key;
         if next.is_none() {
@@ -404,7 +404,7 @@ async fn partition_keys(
             .set_exclusive_start_key(next)
             .send()
             .await
-            .map_err(|e| request_error("Query", table, e))?;
+            .map_err(|e| Error::from_sdk("Query", table, e))?;
         for item in output.items.unwrap_or_default() {
             let text = |name: &str| {
                 item.get(name)
@@ -470,8 +470,7 @@ async fn delete_keys(
         .run(requests, |pending| {
             crate::io::batch::write_chunks(client, table, pending)
         })
-        .await
-        .map_err(|e| request_error("BatchWriteItem", table, e))?;
+        .await?;
     if progress.left.is_empty() {
         return Ok(keys.len() as u64);
     }

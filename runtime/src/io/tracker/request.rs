@@ -8,18 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use super::error::TrackerError;
 use super::item::Item;
 use crate::io::client::Client;
-
-/// A failed request as a [`TrackerError`], keeping the SDK's error as the source.
-pub(crate) fn request_error<E>(operation: &'static str, table: &str, error: E) -> TrackerError
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    TrackerError::Request {
-        operation,
-        table: table.to_string(),
-        source: Box::new(error),
-    }
-}
+use crate::item::error::Error;
 
 /// What a conditional update did.
 pub(crate) enum Outcome {
@@ -140,7 +129,7 @@ impl Update {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
                     Ok(Outcome::Rejected(failed.item().cloned()))
                 }
-                _ => Err(request_error("UpdateItem", table, error)),
+                _ => Err(Error::from_sdk("UpdateItem", table, error).into()),
             },
         }
     }
