@@ -36,7 +36,7 @@ mod table;
 pub use crate::io::ops::Created;
 pub use error::{LeaseLost, Refusal, RunError, TaskRefused, TrackerError};
 pub use item::{ErrorRecord, FORMAT_VERSION, STATUS_INDEX, Task, shard_of};
-pub use query::{Cursor, Order, Page, Query};
+pub use query::{Order, TaskPage, TaskQuery};
 pub use run::{RunOptions, TaskCtx};
 
 /// A tracker's status enum (built-in statuses plus the schema's custom ones).
@@ -197,8 +197,8 @@ pub trait Tracker: Send + Sync + Sized + 'static {
     fn query(
         client: &Client,
         status: Self::Status,
-        query: Query,
-    ) -> impl Future<Output = Result<Page<Self>, TrackerError>> + Send {
+        query: TaskQuery,
+    ) -> impl Future<Output = Result<TaskPage<Self>, TrackerError>> + Send {
         query::query_statuses::<Self>(client, vec![(status, false)], query)
     }
 
@@ -206,8 +206,8 @@ pub trait Tracker: Send + Sync + Sized + 'static {
     /// expired (crashed workers), merged by update time.
     fn unfinished(
         client: &Client,
-        query: Query,
-    ) -> impl Future<Output = Result<Page<Self>, TrackerError>> + Send {
+        query: TaskQuery,
+    ) -> impl Future<Output = Result<TaskPage<Self>, TrackerError>> + Send {
         let statuses = vec![
             (Self::Status::PENDING, false),
             (Self::Status::FAILED, false),
