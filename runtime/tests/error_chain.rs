@@ -185,11 +185,11 @@ fn request_errors_keep_the_sdk_error_as_source() {
 }
 
 fn tracker_request() -> TrackerError {
-    TrackerError::Request {
+    TrackerError::Request(Error::Service {
         operation: "UpdateItem",
         table: "tasks".into(),
         source: leaf(),
-    }
+    })
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod tracker_common;
 use std::time::Duration;
 
 use dynamate::io::tracker::{
-    Created, Order, Query, Refusal, RunError, RunOptions, Status, Tracker, TrackerError,
+    Created, Order, Refusal, RunError, RunOptions, Status, TaskQuery, Tracker, TrackerError,
 };
 use dynamate_tests::{Enrich, EnrichInput, EnrichStatus, Ingest, IngestStatus};
 use serde_json::json;
@@ -277,8 +277,8 @@ async fn queries_by_status_in_order() {
             let (mut seen, mut cursor, mut pages) = (Vec::new(), None, 0);
             loop {
                 let mut query = match order {
-                    Order::OldestFirst => Query::oldest_first(5),
-                    Order::NewestFirst => Query::newest_first(5),
+                    Order::OldestFirst => TaskQuery::oldest_first(5),
+                    Order::NewestFirst => TaskQuery::newest_first(5),
                 };
                 if let Some(cursor) = cursor.take() {
                     query = query.after(cursor);
@@ -309,18 +309,22 @@ async fn queries_by_status_in_order() {
             .await
             .unwrap();
     }
-    let succeeded = Ingest::query(&client, IngestStatus::Succeeded, Query::newest_first(10))
-        .await
-        .unwrap();
+    let succeeded = Ingest::query(
+        &client,
+        IngestStatus::Succeeded,
+        TaskQuery::newest_first(10),
+    )
+    .await
+    .unwrap();
     let order: Vec<_> = succeeded.tasks.iter().map(|t| t.task_id.as_str()).collect();
     assert_eq!(order, ["task-11", "task-03", "task-07"]);
     assert!(succeeded.cursor.is_none());
 
     // A cursor only continues the query that made it.
-    let page = Ingest::query(&client, IngestStatus::Pending, Query::oldest_first(2))
+    let page = Ingest::query(&client, IngestStatus::Pending, TaskQuery::oldest_first(2))
         .await
         .unwrap();
-    let foreign = Query::oldest_first(2).after(page.cursor.unwrap());
+    let foreign = TaskQuery::oldest_first(2).after(page.cursor.unwrap());
     let error = Ingest::query(&client, IngestStatus::Failed, foreign)
         .await
         .unwrap_err();
@@ -390,7 +394,7 @@ async fn expired_lease_is_reclaimed_as_a_failed_attempt() {
     let client = setup().await;
     Ingest::create(&client, "t-1", json!(null)).await.unwrap();
     let crashed = crash::<Ingest>(&client, "t-1", Duration::from_millis(300)).await;
-    let unfinished = Ingest::unfinished(&client, Query::oldest_first(10))
+    let unfinished = Ingest::unfinished(&client, TaskQuery::oldest_first(10))
         .await
         .unwrap();
     assert!(
@@ -398,7 +402,7 @@ async fn expired_lease_is_reclaimed_as_a_failed_attempt() {
         "a live lease is not unfinished"
     );
     wait_for_expiry::<Ingest>(&client, "t-1").await;
-    let unfinished = Ingest::unfinished(&client, Query::oldest_first(10))
+    let unfinished = Ingest::unfinished(&client, TaskQuery::oldest_first(10))
         .await
         .unwrap();
     assert_eq!(unfinished.tasks.len(), 1);
@@ -540,13 +544,13 @@ async fn requests_are_valid_for_strict_dynalite() {
     }
     crash::<Ingest>(&client, "c", Duration::from_millis(1)).await;
     wait_for_expiry::<Ingest>(&client, "c").await;
-    let unfinished = Ingest::unfinished(&client, Query::oldest_first(1))
+    let unfinished = Ingest::unfinished(&client, TaskQuery::oldest_first(1))
         .await
         .unwrap();
     assert_eq!(unfinished.tasks.len(), 1);
     assert_eq!(unfinished.tasks[0].task_id, "c");
     if let Some(cursor) = unfinished.cursor {
-        let next = Ingest::unfinished(&client, Query::oldest_first(1).after(cursor));
+        let next = Ingest::unfinished(&client, TaskQuery::oldest_first(1).after(cursor));
         assert!(next.await.unwrap().tasks.is_empty());
     }
     assert_eq!(

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dynamate::io::tracker::{Query, RunError, RunOptions, Tracker};
+use dynamate::io::tracker::{RunError, RunOptions, TaskQuery, Tracker};
 use dynamate_tests::{Enrich, EnrichInput, EnrichStatus};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -209,7 +209,7 @@ async fn worker(
     let mut rng = StdRng::seed_from_u64(id);
     let mut stalled = Vec::new();
     loop {
-        let page = Enrich::unfinished(&client, Query::oldest_first(24))
+        let page = Enrich::unfinished(&client, TaskQuery::oldest_first(24))
             .await
             .unwrap();
         if page.tasks.is_empty() {

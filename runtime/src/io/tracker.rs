@@ -24,7 +24,7 @@
 use std::future::Future;
 
 use crate::io::client::Client;
-use crate::item::model::Billing;
+use crate::item::model::{Billing, TableSchema};
 
 mod error;
 mod item;
@@ -33,11 +33,11 @@ mod request;
 mod run;
 mod table;
 
+pub use crate::io::ops::Created;
 pub use error::{LeaseLost, Refusal, RunError, TaskRefused, TrackerError};
 pub use item::{ErrorRecord, FORMAT_VERSION, STATUS_INDEX, Task, shard_of};
-pub use query::{Cursor, Order, Page, Query};
+pub use query::{Order, TaskPage, TaskQuery};
 pub use run::{RunOptions, TaskCtx};
-pub use table::Created;
 
 /// A tracker's status enum (built-in statuses plus the schema's custom ones).
 pub trait Status: Copy + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static {
@@ -94,6 +94,10 @@ pub trait Tracker: Send + Sync + Sized + 'static {
     type Data: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync;
     /// Settings from the schema.
     const CONFIG: &'static TrackerConfig;
+    /// The task table, described like any model's table: primary key `pk`, the status index
+    /// on (`status_key`, `update_time`), billing from [`Tracker::CONFIG`]. Derived from the
+    /// configuration; not meant to be overridden.
+    const SCHEMA: &'static TableSchema = &table::schema(Self::CONFIG);
 
     /// Creates the task table (primary key `pk`, the status index, billing from the schema) and
     /// waits until it is active. Trackers sharing a table may all call it: an existing table is
@@ -193,8 +197,8 @@ pub trait Tracker: Send + Sync + Sized + 'static {
     fn query(
         client: &Client,
         status: Self::Status,
-        query: Query,
-    ) -> impl Future<Output = Result<Page<Self>, TrackerError>> + Send {
+        query: TaskQuery,
+    ) -> impl Future<Output = Result<TaskPage<Self>, TrackerError>> + Send {
         query::query_statuses::<Self>(client, vec![(status, false)], query)
     }
 
@@ -202,8 +206,8 @@ pub trait Tracker: Send + Sync + Sized + 'static {
     /// expired (crashed workers), merged by update time.
     fn unfinished(
         client: &Client,
-        query: Query,
-    ) -> impl Future<Output = Result<Page<Self>, TrackerError>> + Send {
+        query: TaskQuery,
+    ) -> impl Future<Output = Result<TaskPage<Self>, TrackerError>> + Send {
         let statuses = vec![
             (Self::Status::PENDING, false),
             (Self::Status::FAILED, false),

@@ -31,7 +31,7 @@ pub use item::{Delete, Get, Save, UpdateItem};
 pub use paging::{Cursor, Page};
 pub use query::Query;
 pub use scan::Scan;
-pub use table::CreateTable;
+pub use table::{CreateTable, Created};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 

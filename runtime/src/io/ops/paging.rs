@@ -26,7 +26,9 @@ impl Cursor {
         &self.0
     }
 
-    fn from_key(key: Item) -> Cursor {
+    /// The cursor of `key` (any map: a last evaluated key, or a caller's own position state),
+    /// in the one cursor format: URL-safe base64 of its canonical encoding.
+    pub(crate) fn from_key(key: Item) -> Cursor {
         let mut bytes = Vec::new();
         canonical::write(&AttributeValue::M(key), &mut bytes);
         Cursor(Base64UrlUnpadded::encode_string(&bytes))
@@ -40,10 +42,15 @@ impl Cursor {
                 "the cursor is not one this query or scan produced; pass a cursor from `Page::next` unchanged",
             )
         };
-        let bytes = Base64UrlUnpadded::decode_vec(&self.0).map_err(|_| invalid())?;
+        self.key().ok_or_else(invalid)
+    }
+
+    /// The map [`Cursor::from_key`] encoded; `None` when the text is not a cursor.
+    pub(crate) fn key(&self) -> Option<Item> {
+        let bytes = Base64UrlUnpadded::decode_vec(&self.0).ok()?;
         match canonical::read(&bytes) {
-            Ok(AttributeValue::M(key)) => Ok(key),
-            _ => Err(invalid()),
+            Ok(AttributeValue::M(key)) => Some(key),
+            _ => None,
         }
     }
 }

@@ -3,22 +3,36 @@
 use std::future::IntoFuture;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::operation::create_table::CreateTableError;
+use aws_sdk_dynamodb::operation::describe_table::{DescribeTableError, DescribeTableOutput};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, IndexStatus, KeySchemaElement, KeyType,
     LocalSecondaryIndex, Projection as SdkProjection, ProjectionType, ProvisionedThroughput,
     ScalarAttributeType, TableDescription, TableStatus, TimeToLiveSpecification,
 };
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
+use aws_smithy_runtime::client::waiters::{AcceptorState, WaiterOrchestrator};
+use aws_smithy_runtime_api::client::waiters::error::WaiterError;
 use futures::future::BoxFuture;
 
 use super::built;
 use crate::io::client::Client;
-use crate::io::error::Error;
+use crate::io::error::{BoxError, Error};
 use crate::item::model::{
     Billing, IndexKind, IndexSchema, KeyAttribute, KeySchema, Model, Projection, ScalarType,
-    Throughput,
+    TableSchema, Throughput,
 };
 
 const CREATE: &str = "CreateTable";
+
+/// Whether a create call made something new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// It was created.
+    New,
+    /// It already existed; nothing changed.
+    AlreadyExists,
+}
 
 /// Creation of model `M`'s table, from [`Client::create_table`]; await it.
 ///
@@ -27,87 +41,132 @@ const CREATE: &str = "CreateTable";
 #[must_use = "await the operation to run it"]
 pub struct CreateTable<'a, M> {
     client: &'a Client,
-    wait: bool,
-    ttl: bool,
-    timeout: Duration,
+    options: CreateOptions,
     _model: std::marker::PhantomData<fn() -> M>,
+}
+
+/// How [`create`] creates a table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CreateOptions {
+    /// Wait until the table and its global indexes are active.
+    pub wait: bool,
+    /// Enable time-to-live when the schema has a `ttl` attribute.
+    pub ttl: bool,
+    /// How long to wait.
+    pub timeout: Duration,
+    /// An existing table is [`Created::AlreadyExists`] instead of an error (tables several
+    /// trackers share).
+    pub accept_existing: bool,
+}
+
+impl Default for CreateOptions {
+    fn default() -> Self {
+        CreateOptions {
+            wait: true,
+            ttl: true,
+            timeout: Duration::from_secs(120),
+            accept_existing: false,
+        }
+    }
 }
 
 impl<'a, M: Model> CreateTable<'a, M> {
     /// Returns as soon as DynamoDB accepted the request (unless TTL must be enabled, which
     /// needs an active table).
     pub fn no_wait(mut self) -> Self {
-        self.wait = false;
+        self.options.wait = false;
         self
     }
 
     /// Does not enable time-to-live even if the schema has a `ttl` attribute (for servers
     /// without the TTL API, or when TTL is managed elsewhere).
     pub fn without_ttl(mut self) -> Self {
-        self.ttl = false;
+        self.options.ttl = false;
         self
     }
 
     /// How long to wait for the table to become active (default 120 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.options.timeout = timeout;
         self
     }
 
     async fn run(self) -> Result<(), Error> {
-        let client = self.client;
-        let table = client.table_name::<M>();
-        let schema = M::SCHEMA;
-        let mut request = client
-            .dynamodb()
-            .create_table()
-            .table_name(&table)
-            .set_attribute_definitions(Some(attribute_definitions(schema.key, schema.indexes)))
-            .set_key_schema(Some(key_schema(&table, schema.key)?));
-        for index in schema.indexes {
-            let key = key_schema(&table, index.key)?;
-            let projection = projection(index.projection);
-            request = match index.kind {
-                IndexKind::Global => request.global_secondary_indexes(built(
-                    CREATE,
-                    &table,
-                    GlobalSecondaryIndex::builder()
-                        .index_name(index.name)
-                        .set_key_schema(Some(key))
-                        .projection(projection)
-                        .set_provisioned_throughput(index_throughput(schema.billing, index))
-                        .build(),
-                )?),
-                IndexKind::Local => request.local_secondary_indexes(built(
-                    CREATE,
-                    &table,
-                    LocalSecondaryIndex::builder()
-                        .index_name(index.name)
-                        .set_key_schema(Some(key))
-                        .projection(projection)
-                        .build(),
-                )?),
-            };
-        }
-        request = match schema.billing {
-            Billing::PayPerRequest => request.billing_mode(BillingMode::PayPerRequest),
-            Billing::Provisioned(t) => request
-                .billing_mode(BillingMode::Provisioned)
-                .provisioned_throughput(throughput(t)),
-        };
-        request
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk(CREATE, &table, e))?;
-        let ttl = schema.ttl_attribute.filter(|_| self.ttl);
-        if self.wait || ttl.is_some() {
-            wait_until_active(client, &table, self.timeout).await?;
-        }
-        if let Some(attribute) = ttl {
-            enable_ttl(client, &table, attribute).await?;
-        }
+        let table = self.client.table_name::<M>();
+        create(self.client, M::SCHEMA, &table, self.options).await?;
         Ok(())
     }
+}
+
+/// Creates `table` as `schema` describes it (keys, indexes with their projections, billing,
+/// TTL): the one create-table path of model tables and the tracker's task tables.
+pub(crate) async fn create(
+    client: &Client,
+    schema: &TableSchema,
+    table: &str,
+    options: CreateOptions,
+) -> Result<Created, Error> {
+    let mut request = client
+        .dynamodb()
+        .create_table()
+        .table_name(table)
+        .set_attribute_definitions(Some(attribute_definitions(schema.key, schema.indexes)))
+        .set_key_schema(Some(key_schema(table, schema.key)?));
+    for index in schema.indexes {
+        let key = key_schema(table, index.key)?;
+        let projection = projection(index.projection);
+        request = match index.kind {
+            IndexKind::Global => request.global_secondary_indexes(built(
+                CREATE,
+                table,
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .set_key_schema(Some(key))
+                    .projection(projection)
+                    .set_provisioned_throughput(index_throughput(schema.billing, index))
+                    .build(),
+            )?),
+            IndexKind::Local => request.local_secondary_indexes(built(
+                CREATE,
+                table,
+                LocalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .set_key_schema(Some(key))
+                    .projection(projection)
+                    .build(),
+            )?),
+        };
+    }
+    request = match schema.billing {
+        Billing::PayPerRequest => request.billing_mode(BillingMode::PayPerRequest),
+        Billing::Provisioned(t) => request
+            .billing_mode(BillingMode::Provisioned)
+            .provisioned_throughput(throughput(t)),
+    };
+    let created = match request.send().await {
+        Ok(_) => Created::New,
+        Err(error)
+            if options.accept_existing
+                && matches!(
+                    error.as_service_error(),
+                    Some(CreateTableError::ResourceInUseException(_))
+                ) =>
+        {
+            Created::AlreadyExists
+        }
+        Err(error) => return Err(Error::from_sdk(CREATE, table, error)),
+    };
+    // An existing table may still be being created by whoever created it.
+    let ttl = schema
+        .ttl_attribute
+        .filter(|_| options.ttl && created == Created::New);
+    if options.wait || ttl.is_some() {
+        wait_until_active(client, table, options.timeout).await?;
+    }
+    if let Some(attribute) = ttl {
+        enable_ttl(client, table, attribute).await?;
+    }
+    Ok(created)
 }
 
 impl<'a, M: Model> IntoFuture for CreateTable<'a, M> {
@@ -192,36 +251,74 @@ fn index_throughput(billing: Billing, index: &IndexSchema) -> Option<Provisioned
     }
 }
 
-/// Polls until the table and its global indexes are `ACTIVE`.
-/// Waits until `table` and its global indexes are `ACTIVE` (tables are created asynchronously).
+/// Waits until `table` and its global indexes are `ACTIVE` (tables are created
+/// asynchronously), polling with the SDK's waiter orchestrator (jittered exponential backoff
+/// from 1 s to 5 s, a bound on the total wait).
+///
+/// Not the generated `wait_until_table_exists`, for two reasons: its acceptor checks the table
+/// status only, while a global index can still be `CREATING` when the table is `ACTIVE` (and
+/// queries of it fail until then: the tracker queries its status index right after creating
+/// it); and it polls at least 20 s apart, so a table a local server activates in half a second
+/// would take 20 s to create.
 pub(crate) async fn wait_until_active(
     client: &Client,
     table: &str,
     timeout: Duration,
 ) -> Result<(), Error> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let description = describe(client, table).await?;
-        let indexes_active = description
+    let db = client.dynamodb();
+    let config = db.config();
+    let service = |source: BoxError| Error::Service {
+        operation: "DescribeTable",
+        table: table.to_string(),
+        source,
+    };
+    // A client built from a bare `Config` has neither; the SDK's own waiters then use the
+    // defaults these are.
+    let sleep = config
+        .sleep_impl()
+        .unwrap_or_else(|| SharedAsyncSleep::new(TokioSleep::new()));
+    let time = config.time_source().unwrap_or_default();
+    let waiter = WaiterOrchestrator::builder()
+        // The orchestrator counts whole seconds (a shorter delay would be 0: no wait at all).
+        .min_delay(Duration::from_secs(1))
+        .max_delay(Duration::from_secs(5))
+        .max_wait(timeout)
+        .time_source(time)
+        .sleep_impl(sleep)
+        .acceptor(
+            |result: Result<&DescribeTableOutput, &DescribeTableError>| match result {
+                Ok(output) if output.table().is_some_and(is_active) => AcceptorState::Success,
+                Ok(_) | Err(DescribeTableError::ResourceNotFoundException(_)) => {
+                    AcceptorState::Retry
+                }
+                Err(_) => AcceptorState::NoAcceptorsMatched,
+            },
+        )
+        .operation(|| db.describe_table().table_name(table).send())
+        .build();
+    match waiter.orchestrate().await {
+        Ok(_) => Ok(()),
+        Err(WaiterError::OperationFailed(failed)) => {
+            Err(Error::from_sdk("DescribeTable", table, failed.into_error()))
+        }
+        Err(WaiterError::ExceededMaxWait(_)) => Err(service(
+            format!(
+                "the table did not become ACTIVE within {timeout:?}; raise \
+                 `CreateTable::timeout` or check the table in the console"
+            )
+            .into(),
+        )),
+        Err(other) => Err(service(Box::new(other))),
+    }
+}
+
+/// Whether the table and every global index are `ACTIVE`.
+fn is_active(table: &TableDescription) -> bool {
+    table.table_status() == Some(&TableStatus::Active)
+        && table
             .global_secondary_indexes()
             .iter()
-            .all(|i| i.index_status() == Some(&IndexStatus::Active));
-        if description.table_status() == Some(&TableStatus::Active) && indexes_active {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(Error::Service {
-                operation: "DescribeTable",
-                table: table.to_string(),
-                source: format!(
-                    "the table did not become ACTIVE within {timeout:?}; raise \
-                     `CreateTable::timeout` or check the table in the console"
-                )
-                .into(),
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+            .all(|i| i.index_status() == Some(&IndexStatus::Active))
 }
 
 async fn enable_ttl(client: &Client, table: &str, attribute: &str) -> Result<(), Error> {
@@ -267,9 +364,7 @@ impl Client {
     pub fn create_table<M: Model>(&self) -> CreateTable<'_, M> {
         CreateTable {
             client: self,
-            wait: true,
-            ttl: true,
-            timeout: Duration::from_secs(120),
+            options: CreateOptions::default(),
             _model: std::marker::PhantomData,
         }
     }

@@ -3,9 +3,6 @@
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
-/// A boxed error from the AWS SDK.
-pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
 /// Why a task cannot start (or be retried), read from the item the failed condition returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -102,17 +99,10 @@ pub enum TrackerError {
     /// The lease was taken over; the write was rejected.
     #[error(transparent)]
     LeaseLost(#[from] LeaseLost),
-    /// A DynamoDB request failed.
-    #[error("{operation} on task table `{table}` failed")]
-    Request {
-        /// The DynamoDB operation, such as `UpdateItem`.
-        operation: &'static str,
-        /// The table (with the client's prefix and suffix).
-        table: String,
-        /// The SDK's error.
-        #[source]
-        source: BoxError,
-    },
+    /// A DynamoDB request failed, classified as every request is (throttled, table not
+    /// found, other service errors).
+    #[error(transparent)]
+    Request(#[from] crate::io::error::Error),
     /// A stored task does not have the expected format.
     #[error(
         "task `{task_id}` in table `{table}` cannot be read: {reason}; was it written by another program?"

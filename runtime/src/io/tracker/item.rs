@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::error::TrackerError;
 use super::{Status, Tracker};
+use crate::item::model::Field;
 
 /// Version of the task item format, stored in every item as `v`.
 pub const FORMAT_VERSION: u32 = 1;
@@ -34,6 +35,24 @@ pub(crate) mod attr {
     pub const EPOCH: &str = "epoch";
     pub const VERSION: &str = "v";
 }
+
+/// Every attribute of the task item, the key first, for the table's description.
+pub(crate) const FIELDS: &[Field] = &[
+    Field::plain(attr::PK),
+    Field::plain(attr::STATUS_KEY),
+    Field::plain(attr::USE_CASE),
+    Field::plain(attr::TASK_ID),
+    Field::plain(attr::STATUS),
+    Field::plain(attr::DATA),
+    Field::plain(attr::OUTPUT),
+    Field::plain(attr::CREATE_TIME),
+    Field::plain(attr::UPDATE_TIME),
+    Field::plain(attr::RETRIES),
+    Field::plain(attr::ERRORS),
+    Field::plain(attr::LEASE),
+    Field::plain(attr::EPOCH),
+    Field::plain(attr::VERSION),
+];
 
 /// A DynamoDB item.
 pub(crate) type Item = HashMap<String, AttributeValue>;

@@ -5,17 +5,16 @@ use std::collections::{HashMap, VecDeque};
 
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, Select, WriteRequest};
-use base64ct::{Base64UrlUnpadded, Encoding};
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
-use serde::{Deserialize, Serialize};
 
 use super::error::TrackerError;
 use super::item::{Item, Reader, STATUS_INDEX, Task, attr, status_key, timestamp};
-use super::request::request_error;
 use super::run::retry_now;
 use super::{Status, Tracker};
 use crate::io::client::Client;
+use crate::io::error::Error;
+use crate::io::ops::Cursor;
 
 /// Order of a query's results by update time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,16 +27,16 @@ pub enum Order {
 
 /// One page request: order, a global limit, and where the previous page ended.
 #[derive(Debug, Clone)]
-pub struct Query {
+pub struct TaskQuery {
     order: Order,
     limit: usize,
     cursor: Option<Cursor>,
 }
 
-impl Query {
+impl TaskQuery {
     /// The `limit` least recently updated tasks (at least 1).
     pub fn oldest_first(limit: usize) -> Self {
-        Query {
+        TaskQuery {
             order: Order::OldestFirst,
             limit: limit.max(1),
             cursor: None,
@@ -46,7 +45,7 @@ impl Query {
 
     /// The `limit` most recently updated tasks (at least 1).
     pub fn newest_first(limit: usize) -> Self {
-        Query {
+        TaskQuery {
             order: Order::NewestFirst,
             ..Self::oldest_first(limit)
         }
@@ -59,32 +58,9 @@ impl Query {
     }
 }
 
-/// Where a page ended: opaque text (URL-safe) that can be stored and passed back with
-/// [`Query::after`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor(String);
-
-impl Cursor {
-    /// The cursor's text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// A cursor from text [`Cursor::as_str`] returned earlier.
-    pub fn from_text(text: impl Into<String>) -> Self {
-        Cursor(text.into())
-    }
-}
-
-impl std::fmt::Display for Cursor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// One page of tasks.
 #[derive(Debug)]
-pub struct Page<T: Tracker> {
+pub struct TaskPage<T: Tracker> {
     /// The tasks, in the query's order.
     pub tasks: Vec<Task<T>>,
     /// Where to continue; `None` on the last page.
@@ -92,47 +68,79 @@ pub struct Page<T: Tracker> {
 }
 
 /// How far a query read one index partition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Position {
     Start,
     After { update_time: String, pk: String },
     Done,
 }
 
-/// The decoded cursor: the query it belongs to and one position per partition.
-#[derive(Serialize, Deserialize)]
-struct CursorState {
-    query: String,
-    positions: Vec<Position>,
+/// Names in the cursor's map: the query it belongs to, one position per partition.
+const QUERY: &str = "q";
+const POSITIONS: &str = "p";
+
+impl Position {
+    /// `NULL` for the start, `BOOL` for the end, the item's index key after it.
+    fn to_value(&self) -> AttributeValue {
+        match self {
+            Position::Start => AttributeValue::Null(true),
+            Position::Done => AttributeValue::Bool(true),
+            Position::After { update_time, pk } => AttributeValue::M(HashMap::from([
+                (
+                    attr::UPDATE_TIME.to_string(),
+                    AttributeValue::S(update_time.clone()),
+                ),
+                (attr::PK.to_string(), AttributeValue::S(pk.clone())),
+            ])),
+        }
+    }
+
+    fn from_value(value: &AttributeValue) -> Option<Position> {
+        Some(match value {
+            AttributeValue::Null(true) => Position::Start,
+            AttributeValue::Bool(true) => Position::Done,
+            AttributeValue::M(key) => Position::After {
+                update_time: key.get(attr::UPDATE_TIME)?.as_s().ok()?.clone(),
+                pk: key.get(attr::PK)?.as_s().ok()?.clone(),
+            },
+            _ => return None,
+        })
+    }
 }
 
-impl CursorState {
-    fn encode(&self) -> Cursor {
-        let json = serde_json::to_vec(self).expect("cursor state serializes");
-        let mut text = vec![0; Base64UrlUnpadded::encoded_len(&json)];
-        let encoded =
-            Base64UrlUnpadded::encode(&json, &mut text).expect("buffer has the encoded length");
-        Cursor(encoded.to_string())
-    }
+/// The cursor (in the one cursor format of queries and scans) of `positions` in `query`.
+fn encode_cursor(query: String, positions: &[Position]) -> Cursor {
+    Cursor::from_key(HashMap::from([
+        (QUERY.to_string(), AttributeValue::S(query)),
+        (
+            POSITIONS.to_string(),
+            AttributeValue::L(positions.iter().map(Position::to_value).collect()),
+        ),
+    ]))
+}
 
-    fn decode(
-        cursor: &Cursor,
-        query: &str,
-        partitions: usize,
-    ) -> Result<Vec<Position>, TrackerError> {
-        let invalid = |reason: &str| TrackerError::InvalidCursor {
-            reason: reason.to_string(),
-        };
-        let mut buffer = vec![0; cursor.as_str().len()];
-        let bytes = Base64UrlUnpadded::decode(cursor.as_str(), &mut buffer)
-            .map_err(|_| invalid("not a cursor"))?;
-        let state: CursorState =
-            serde_json::from_slice(bytes).map_err(|_| invalid("not a cursor"))?;
-        if state.query != query || state.positions.len() != partitions {
-            return Err(invalid(&format!("it was made by query `{}`", state.query)));
-        }
-        Ok(state.positions)
+/// The positions `cursor` holds, checked to belong to `query` over `partitions` partitions.
+fn decode_cursor(
+    cursor: &Cursor,
+    query: &str,
+    partitions: usize,
+) -> Result<Vec<Position>, TrackerError> {
+    let invalid = |reason: &str| TrackerError::InvalidCursor {
+        reason: reason.to_string(),
+    };
+    let state = cursor.key().ok_or_else(|| invalid("not a cursor"))?;
+    let made_by = state.get(QUERY).and_then(|q| q.as_s().ok());
+    let positions: Option<Vec<Position>> = match state.get(POSITIONS) {
+        Some(AttributeValue::L(list)) => list.iter().map(Position::from_value).collect(),
+        _ => None,
+    };
+    let (Some(made_by), Some(positions)) = (made_by, positions) else {
+        return Err(invalid("not a cursor"));
+    };
+    if made_by != query || positions.len() != partitions {
+        return Err(invalid(&format!("it was made by query `{made_by}`")));
     }
+    Ok(positions)
 }
 
 /// What every request of one query shares.
@@ -228,7 +236,7 @@ impl Stream {
             let output = request
                 .send()
                 .await
-                .map_err(|e| request_error("Query", &scope.table, e))?;
+                .map_err(|e| Error::from_sdk("Query", &scope.table, e))?;
             self.buffer.extend(output.items.unwrap_or_default());
             self.exhausted = output.last_evaluated_key.is_none();
             self.next = output.last_evaluated_key;
@@ -291,8 +299,8 @@ fn next_stream(streams: &[Stream], order: Order) -> Option<usize> {
 pub(crate) async fn query_statuses<T: Tracker>(
     client: &Client,
     statuses: Vec<(T::Status, bool)>,
-    query: Query,
-) -> Result<Page<T>, TrackerError> {
+    query: TaskQuery,
+) -> Result<TaskPage<T>, TrackerError> {
     let scope = Scope {
         client,
         table: client.resolve_table_name(T::CONFIG.table_name),
@@ -314,7 +322,7 @@ pub(crate) async fn query_statuses<T: Tracker>(
         query.order
     );
     let positions = match &query.cursor {
-        Some(cursor) => CursorState::decode(cursor, &fingerprint, keys.len())?,
+        Some(cursor) => decode_cursor(cursor, &fingerprint, keys.len())?,
         None => vec![Position::Start; keys.len()],
     };
     let mut streams: Vec<Stream> = keys
@@ -338,14 +346,11 @@ pub(crate) async fn query_statuses<T: Tracker>(
         tasks.push(Reader::new(&item, &scope.table).task()?);
     }
     let positions: Vec<Position> = streams.into_iter().map(Stream::final_position).collect();
-    let cursor = positions.iter().any(|p| *p != Position::Done).then(|| {
-        CursorState {
-            query: fingerprint,
-            positions,
-        }
-        .encode()
-    });
-    Ok(Page { tasks, cursor })
+    let cursor = positions
+        .iter()
+        .any(|p| *p != Position::Done)
+        .then(|| encode_cursor(fingerprint, &positions));
+    Ok(TaskPage { tasks, cursor })
 }
 
 async fn count_partition(
@@ -360,7 +365,7 @@ async fn count_partition(
             .set_exclusive_start_key(next)
             .send()
             .await
-            .map_err(|e| request_error("Query", table, e))?;
+            .map_err(|e| Error::from_sdk("Query", table, e))?;
         total += u64::try_from(output.count).unwrap_or(0);
         next = output.last_evaluated_key;
         if next.is_none() {
@@ -404,7 +409,7 @@ async fn partition_keys(
             .set_exclusive_start_key(next)
             .send()
             .await
-            .map_err(|e| request_error("Query", table, e))?;
+            .map_err(|e| Error::from_sdk("Query", table, e))?;
         for item in output.items.unwrap_or_default() {
             let text = |name: &str| {
                 item.get(name)
@@ -470,8 +475,7 @@ async fn delete_keys(
         .run(requests, |pending| {
             crate::io::batch::write_chunks(client, table, pending)
         })
-        .await
-        .map_err(|e| request_error("BatchWriteItem", table, e))?;
+        .await?;
     if progress.left.is_empty() {
         return Ok(keys.len() as u64);
     }

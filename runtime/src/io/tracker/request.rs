@@ -1,25 +1,13 @@
 //! Conditional writes and SDK error mapping shared by the tracker's operations.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use super::error::TrackerError;
 use super::item::Item;
 use crate::io::client::Client;
-
-/// A failed request as a [`TrackerError`], keeping the SDK's error as the source.
-pub(crate) fn request_error<E>(operation: &'static str, table: &str, error: E) -> TrackerError
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    TrackerError::Request {
-        operation,
-        table: table.to_string(),
-        source: Box::new(error),
-    }
-}
+use crate::io::error::Error;
+use crate::item::expr::Placeholders;
 
 /// What a conditional update did.
 pub(crate) enum Outcome {
@@ -30,11 +18,10 @@ pub(crate) enum Outcome {
 }
 
 /// A conditional UpdateItem: `SET`/`REMOVE` actions and `AND`-ed conditions, with the
-/// placeholders generated.
+/// placeholders of the shared expression builder ([`Placeholders`]).
 #[derive(Default)]
 pub(crate) struct Update {
-    names: HashMap<String, String>,
-    values: HashMap<String, AttributeValue>,
+    placeholders: Placeholders,
     set: Vec<String>,
     remove: Vec<String>,
     conditions: Vec<String>,
@@ -42,15 +29,11 @@ pub(crate) struct Update {
 
 impl Update {
     fn name(&mut self, attr: &str) -> String {
-        let placeholder = format!("#{attr}");
-        self.names.insert(placeholder.clone(), attr.to_string());
-        placeholder
+        self.placeholders.name(attr)
     }
 
     fn value(&mut self, value: AttributeValue) -> String {
-        let placeholder = format!(":v{}", self.values.len());
-        self.values.insert(placeholder.clone(), value);
-        placeholder
+        self.placeholders.value(value)
     }
 
     /// `SET attr = value`.
@@ -121,15 +104,17 @@ impl Update {
         } else {
             ReturnValue::None
         };
+        let (expression, condition) = (self.expression(), self.conditions.join(" AND "));
+        let (names, values) = self.placeholders.into_maps();
         let result = client
             .dynamodb()
             .update_item()
             .table_name(table)
             .set_key(Some(key))
-            .update_expression(self.expression())
-            .condition_expression(self.conditions.join(" AND "))
-            .set_expression_attribute_names(Some(self.names))
-            .set_expression_attribute_values(Some(self.values))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
             .return_values(returned)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -140,7 +125,7 @@ impl Update {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
                     Ok(Outcome::Rejected(failed.item().cloned()))
                 }
-                _ => Err(request_error("UpdateItem", table, error)),
+                _ => Err(Error::from_sdk("UpdateItem", table, error).into()),
             },
         }
     }

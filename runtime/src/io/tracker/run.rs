@@ -10,10 +10,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::error::{LeaseLost, Refusal, RunError, TaskRefused, TrackerError};
 use super::item::{self, ErrorRecord, Item, Reader, Task, attr, history_with, timestamp};
-use super::request::{Outcome, Update, request_error};
-use super::table::Created;
+use super::request::{Outcome, Update};
 use super::{Status, Tracker};
 use crate::io::client::Client;
+use crate::io::error::Error;
+use crate::io::ops::Created;
 
 /// Longest lease a run-time override may ask for.
 const MAX_LEASE: TimeDelta = TimeDelta::days(7);
@@ -327,7 +328,7 @@ pub(crate) async fn create<T: Tracker>(
         Ok(_) => Ok(Created::New),
         Err(error) => match error.as_service_error() {
             Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(Created::AlreadyExists),
-            _ => Err(request_error("PutItem", &table, error)),
+            _ => Err(Error::from_sdk("PutItem", &table, error).into()),
         },
     }
 }
@@ -346,7 +347,7 @@ pub(crate) async fn get<T: Tracker>(
         .consistent_read(true)
         .send()
         .await
-        .map_err(|e| request_error("GetItem", &table, e))?;
+        .map_err(|e| Error::from_sdk("GetItem", &table, e))?;
     output
         .item
         .map(|item| Reader::new(&item, &table).task())
