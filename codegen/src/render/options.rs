@@ -103,8 +103,7 @@ fn with_runtime_path(tokens: TokenStream, runtime: &TokenStream) -> TokenStream 
         let starts_absolute = is_path_sep(&tokens, i)
             && matches!(tokens.get(i + 2), Some(TokenTree::Ident(id)) if id == "dynamate")
             && is_path_sep(&tokens, i + 3)
-            && !matches!(out.last(), Some(TokenTree::Ident(_)))
-            && !matches!(out.last(), Some(TokenTree::Punct(p)) if p.as_char() == '>');
+            && !ends_path_segment(&out);
         if starts_absolute {
             out.extend(runtime.clone());
             i += 3;
@@ -116,6 +115,24 @@ fn with_runtime_path(tokens: TokenStream, runtime: &TokenStream) -> TokenStream 
         i += 1;
     }
     out.into_iter().collect()
+}
+
+/// Whether `token` can be the path segment before a `::` (`crate`, `x`, `Vec<T>`'s `>`), so the
+/// `::` continues that path; keywords such as `impl`, `as`, `mut` or `'static` start a new one.
+fn ends_path_segment(before: &[TokenTree]) -> bool {
+    let arrow = matches!(
+        before.iter().rev().nth(1),
+        Some(TokenTree::Punct(p)) if "-=".contains(p.as_char()) && p.spacing() == Spacing::Joint
+    );
+    match before.last() {
+        Some(TokenTree::Ident(ident)) => {
+            let text = ident.to_string();
+            ["crate", "self", "super", "Self"].contains(&text.as_str())
+                || syn::parse_str::<syn::Ident>(&text).is_ok()
+        }
+        Some(TokenTree::Punct(p)) => p.as_char() == '>' && !arrow,
+        _ => false,
+    }
 }
 
 /// Whether `tokens[i..]` starts with `::`.
@@ -270,7 +287,7 @@ mod tests {
 
     #[test]
     fn runtime_path_rewrites_only_absolute_runtime_paths() {
-        let source = "fn f(x: ::dynamate::Item, y: crate::dynamate::Item, z: Vec<::dynamate::X>) { m!(::dynamate::y) }";
+        let source = "impl ::dynamate::M for T { fn f(x: &'static ::dynamate::Item, y: crate::dynamate::Item, z: <T as ::dynamate::M>::X) -> ::dynamate::R { m!(::dynamate::y) } }";
         let tokens = TokenStream::from_str(source).unwrap();
         let runtime = TokenStream::from_str("crate::rt").unwrap();
         let out = with_runtime_path(tokens, &runtime)
@@ -278,7 +295,7 @@ mod tests {
             .replace(' ', "");
         assert_eq!(
             out,
-            "fnf(x:crate::rt::Item,y:crate::dynamate::Item,z:Vec<crate::rt::X>){m!(crate::rt::y)}"
+            "implcrate::rt::MforT{fnf(x:&'staticcrate::rt::Item,y:crate::dynamate::Item,z:<Tascrate::rt::M>::X)->crate::rt::R{m!(crate::rt::y)}}"
         );
     }
 
