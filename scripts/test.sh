@@ -20,7 +20,7 @@ step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "generated/ is up to date with schemas/"
-cargo run --quiet --locked -p dynamate-codegen -- diff schemas --out generated
+cargo run --quiet --locked -p dynamate-codegen --features cli -- diff schemas --out generated
 
 step "cargo test against local moto and dynalite"
 scripts/servers.sh run -- cargo test --workspace --locked

@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use miette::{LabeledSpan, MietteDiagnostic, NamedSource};
 
 /// A schema file's name (as shown in diagnostics) and text.
 #[derive(Debug)]
@@ -70,18 +70,36 @@ impl Diagnostic {
             self.file.name.clone(),
             self.file.text.clone(),
         ));
-        let theme = if color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let mut snippet = String::new();
-        // Writing into a String cannot fail.
-        let _ = GraphicalReportHandler::new_themed(theme)
-            .with_width(100)
-            .render_report(&mut snippet, report.as_ref());
+        let snippet = snippet(report.as_ref(), color);
         format!("error: {}: {}\n{snippet}", self.location(), self.message)
     }
+}
+
+/// The message with the schema snippet drawn under it, colored or not.
+#[cfg(feature = "fancy")]
+fn snippet(report: &dyn miette::Diagnostic, color: bool) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let mut snippet = String::new();
+    // Writing into a String cannot fail.
+    let _ = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .render_report(&mut snippet, report);
+    snippet
+}
+
+/// Without `fancy` (build.rs users): the snippet lines and labels as plain text, which needs no
+/// terminal or text-wrapping crates.
+#[cfg(not(feature = "fancy"))]
+fn snippet(report: &dyn miette::Diagnostic, _color: bool) -> String {
+    let mut snippet = String::new();
+    // Writing into a String cannot fail.
+    let _ = miette::NarratableReportHandler::new().render_report(&mut snippet, report);
+    snippet
 }
 
 impl fmt::Display for Diagnostic {

@@ -56,11 +56,6 @@ impl Table {
     pub fn key_fields(&self) -> &[Field] {
         &self.fields[..1 + usize::from(self.has_range_key)]
     }
-
-    /// The attribute with this DynamoDB name.
-    pub fn field(&self, attr: &str) -> Option<&Field> {
-        self.fields.iter().find(|f| f.attr == attr)
-    }
 }
 
 /// What an attribute is to the table.

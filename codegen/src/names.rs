@@ -357,7 +357,7 @@ mod tests {
     fn closest_takes_the_nearest_within_two_edits() {
         let keys = ["hash_key", "range_key", "table_name"];
         assert_eq!(closest("hash_ky", keys), Some("hash_key"));
-        assert_eq!(closest("rnge_kye", keys), Some("range_key"));
+        assert_eq!(closest("rnge_key", keys), Some("range_key"));
         assert_eq!(closest("zzz", keys), None);
     }
 }

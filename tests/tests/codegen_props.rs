@@ -305,7 +305,7 @@ fn int_in(min: i64, max: i64) -> BoxedStrategy<String> {
 /// One attribute definition (an inline table) of the given type name.
 fn attribute(key_capable: bool) -> impl Strategy<Value = String> {
     let key_types = ["string", "bytes", "int", "i8", "u64", "decimal", "datetime"];
-    let all_types = dynamate_codegen::types::TYPE_NAMES;
+    let all_types = dynamate_codegen::__TYPE_NAMES;
     let types = if key_capable {
         key_types.to_vec()
     } else {

@@ -116,8 +116,10 @@ fn tricky_schemas_generate_code_that_compiles_in_every_edition() {
 #[test]
 fn example_schemas_compile_where_prelude_names_are_shadowed() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    let files = dynamate_codegen::find_schema_files(&[dir]).unwrap();
-    let code = dynamate_codegen::generate(dynamate_codegen::load(&files).unwrap()).unwrap();
+    let code = dynamate_codegen::Builder::new()
+        .schema(dir)
+        .generate()
+        .unwrap();
     // The examples name `crate::Dimensions` and `crate::EnrichInput`; the scratch crate has
     // neither, so they are replaced by a type with the same traits.
     let code = code
