@@ -86,7 +86,7 @@ impl Archive {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_message",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -98,11 +98,11 @@ impl Archive {
     /// Attribute `secret_binary` of [`Archive`]: encrypted (randomized) with key `archive`.
     pub const SECRET_BINARY: ::dynamate::Attr<
         Archive,
-        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::primitives::codec::Binary,
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_binary",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -118,7 +118,7 @@ impl Archive {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_integer",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -134,7 +134,7 @@ impl Archive {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_float",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -150,7 +150,7 @@ impl Archive {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "secret_data",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -225,7 +225,7 @@ impl ::dynamate::ModelKey for ArchiveKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <Archive as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&Archive::AID, &self.aid)?;
         item.finish()
@@ -428,7 +428,7 @@ impl Event {
     /// Attribute `created_at` of [`Event`].
     pub const CREATED_AT: ::dynamate::Attr<
         Event,
-        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::primitives::codec::Timestamp,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("created_at"));
 }
@@ -516,7 +516,7 @@ impl ::dynamate::ModelKey for EventKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <Event as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&Event::USER_ID, &self.user_id)?;
         item.put(&Event::EVENT_ID, &self.event_id)?;
@@ -872,7 +872,7 @@ impl Product {
     /// Attribute `image` of [`Product`].
     pub const IMAGE: ::dynamate::Attr<
         Product,
-        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Bytes>,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Binary>,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("image"));
     /// Attribute `active` of [`Product`].
@@ -944,7 +944,7 @@ impl Product {
     /// Attribute `released_at` of [`Product`].
     pub const RELEASED_AT: ::dynamate::Attr<
         Product,
-        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::primitives::codec::Timestamp,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("released_at"));
     /// Attribute `expires_at` of [`Product`].
@@ -1065,7 +1065,7 @@ impl Product {
     pub const BY_RELEASE: ::dynamate::Index<
         Product,
         ::dynamate::primitives::codec::Str,
-        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::primitives::codec::Timestamp,
     > = ::dynamate::Index::new("by_release");
 }
 
@@ -1282,7 +1282,7 @@ impl ::dynamate::ModelKey for ProductKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <Product as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&Product::TENANT, &self.tenant)?;
         item.put(&Product::SKU, &self.sku)?;
@@ -1341,7 +1341,7 @@ impl Counter {
     /// Attribute `id` of [`Counter`]: partition key.
     pub const ID: ::dynamate::Attr<
         Counter,
-        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::primitives::codec::Binary,
         ::dynamate::item::model::role::HashKey,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("id"));
     /// Attribute `count` of [`Counter`].
@@ -1399,7 +1399,7 @@ impl ::dynamate::ModelKey for CounterKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <Counter as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&Counter::ID, &self.id)?;
         item.finish()
@@ -1529,7 +1529,7 @@ impl Ledger {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "memo",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -1608,7 +1608,7 @@ impl ::dynamate::ModelKey for LedgerKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <Ledger as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&Ledger::ACCOUNT, &self.account)?;
         item.put(&Ledger::SEQ, &self.seq)?;
@@ -1726,7 +1726,7 @@ impl Order {
     /// Attribute `created_at` of [`Order`].
     pub const CREATED_AT: ::dynamate::Attr<
         Order,
-        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::DateTime>,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Timestamp>,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field::plain("created_at"));
     /// Attribute `description` of [`Order`]: compressed.
@@ -1736,7 +1736,7 @@ impl Order {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "description",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -1745,11 +1745,11 @@ impl Order {
     /// Attribute `image` of [`Order`]: compressed.
     pub const IMAGE: ::dynamate::Attr<
         Order,
-        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Bytes>,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Binary>,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "image",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -1764,7 +1764,7 @@ impl Order {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -1773,11 +1773,11 @@ impl Order {
     /// Attribute `receipt` of [`Order`]: compressed, encrypted (randomized) with key `orders`, offloaded to `s3://orders-bucket/orders`.
     pub const RECEIPT: ::dynamate::Attr<
         Order,
-        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Bytes>,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Binary>,
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "receipt",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -1794,7 +1794,7 @@ impl Order {
     pub const BY_CUSTOMER: ::dynamate::Index<
         Order,
         ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Str>,
-        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::DateTime>,
+        ::dynamate::primitives::codec::Opt<::dynamate::primitives::codec::Timestamp>,
     > = ::dynamate::Index::new("by_customer");
 }
 
@@ -1882,7 +1882,7 @@ impl ::dynamate::ModelKey for OrderKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <Order as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&Order::ORDER_ID, &self.order_id)?;
         item.finish()
@@ -1962,7 +1962,7 @@ impl Url {
         ::dynamate::item::model::role::Offloaded,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "html",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::Some(::dynamate::item::transform::Offload {
@@ -1975,11 +1975,11 @@ impl Url {
     /// Attribute `content` of [`Url`]: offloaded to `s3://my-bucket/dynamate`.
     pub const CONTENT: ::dynamate::Attr<
         Url,
-        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::primitives::codec::Binary,
         ::dynamate::item::model::role::Offloaded,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "content",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::Some(::dynamate::item::transform::Offload {
@@ -2040,7 +2040,7 @@ impl ::dynamate::ModelKey for UrlKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <Url as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&Url::URL, &self.url)?;
         item.finish()
@@ -2249,7 +2249,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2258,11 +2258,11 @@ impl VaultCompressed {
     /// Attribute `blob` of [`VaultCompressed`]: compressed.
     pub const BLOB: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::primitives::codec::Binary,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2275,7 +2275,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2288,7 +2288,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2301,7 +2301,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2314,7 +2314,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2327,7 +2327,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2336,11 +2336,11 @@ impl VaultCompressed {
     /// Attribute `at` of [`VaultCompressed`]: compressed.
     pub const AT: ::dynamate::Attr<
         VaultCompressed,
-        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::primitives::codec::Timestamp,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2359,7 +2359,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2372,7 +2372,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2387,7 +2387,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2402,7 +2402,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2415,7 +2415,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2428,7 +2428,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2441,7 +2441,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2454,7 +2454,7 @@ impl VaultCompressed {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::None,
             offload: ::core::option::Option::None,
@@ -2569,7 +2569,7 @@ impl ::dynamate::ModelKey for VaultCompressedKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <VaultCompressed as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&VaultCompressed::ID, &self.id)?;
         item.put(&VaultCompressed::VERSION_NO, &self.version_no)?;
@@ -2782,7 +2782,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2794,11 +2794,11 @@ impl VaultDeterministic {
     /// Attribute `blob` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const BLOB: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::primitives::codec::Binary,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2814,7 +2814,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2830,7 +2830,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2846,7 +2846,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2862,7 +2862,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2878,7 +2878,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2890,11 +2890,11 @@ impl VaultDeterministic {
     /// Attribute `at` of [`VaultDeterministic`]: encrypted (deterministic) with key `vault`.
     pub const AT: ::dynamate::Attr<
         VaultDeterministic,
-        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::primitives::codec::Timestamp,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2916,7 +2916,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2932,7 +2932,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2950,7 +2950,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2968,7 +2968,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -2984,7 +2984,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -3000,7 +3000,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -3016,7 +3016,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -3032,7 +3032,7 @@ impl VaultDeterministic {
         ::dynamate::item::model::role::Value,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Deterministic,
@@ -3150,7 +3150,7 @@ impl ::dynamate::ModelKey for VaultDeterministicKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <VaultDeterministic as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&VaultDeterministic::ID, &self.id)?;
         item.put(&VaultDeterministic::VERSION_NO, &self.version_no)?;
@@ -3363,7 +3363,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3375,11 +3375,11 @@ impl VaultRandomized {
     /// Attribute `blob` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const BLOB: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::primitives::codec::Binary,
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3395,7 +3395,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3411,7 +3411,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3427,7 +3427,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3443,7 +3443,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3459,7 +3459,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3471,11 +3471,11 @@ impl VaultRandomized {
     /// Attribute `at` of [`VaultRandomized`]: encrypted (randomized) with key `vault`.
     pub const AT: ::dynamate::Attr<
         VaultRandomized,
-        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::primitives::codec::Timestamp,
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3497,7 +3497,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3513,7 +3513,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3531,7 +3531,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3549,7 +3549,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3565,7 +3565,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3581,7 +3581,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3597,7 +3597,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3613,7 +3613,7 @@ impl VaultRandomized {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: false,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3731,7 +3731,7 @@ impl ::dynamate::ModelKey for VaultRandomizedKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <VaultRandomized as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&VaultRandomized::ID, &self.id)?;
         item.put(&VaultRandomized::VERSION_NO, &self.version_no)?;
@@ -3944,7 +3944,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "text",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3956,11 +3956,11 @@ impl VaultSealed {
     /// Attribute `blob` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const BLOB: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::primitives::codec::Bytes,
+        ::dynamate::primitives::codec::Binary,
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blob",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3976,7 +3976,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "flag",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -3992,7 +3992,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "count",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4008,7 +4008,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "big",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4024,7 +4024,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "ratio",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4040,7 +4040,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "amount",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4052,11 +4052,11 @@ impl VaultSealed {
     /// Attribute `at` of [`VaultSealed`]: compressed, encrypted (randomized) with key `vault`.
     pub const AT: ::dynamate::Attr<
         VaultSealed,
-        ::dynamate::primitives::codec::DateTime,
+        ::dynamate::primitives::codec::Timestamp,
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "at",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4078,7 +4078,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "doc",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4094,7 +4094,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "typed",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4112,7 +4112,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "items",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4130,7 +4130,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "scores",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4146,7 +4146,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "tags",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4162,7 +4162,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "numbers",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4178,7 +4178,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "blobs",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4194,7 +4194,7 @@ impl VaultSealed {
         ::dynamate::item::model::role::Randomized,
     > = ::dynamate::Attr::new(::dynamate::Field {
         name: "maybe",
-        transform: ::dynamate::item::transform::Transform {
+        transform: ::dynamate::item::transform::TransformSpec {
             compress: true,
             encrypt: ::core::option::Option::Some(::dynamate::item::transform::Encrypt {
                 mode: ::dynamate::item::transform::EncryptMode::Randomized,
@@ -4312,7 +4312,7 @@ impl ::dynamate::ModelKey for VaultSealedKey {
     ) -> ::core::result::Result<::dynamate::Item, ::dynamate::EncodeError> {
         let mut item = ::dynamate::item::model::ItemWriter::new(
             <VaultSealed as ::dynamate::Model>::SCHEMA,
-            ::dynamate::Transforms::none(),
+            ::dynamate::TransformContext::none(),
         );
         item.put(&VaultSealed::ID, &self.id)?;
         item.put(&VaultSealed::VERSION_NO, &self.version_no)?;

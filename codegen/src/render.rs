@@ -306,7 +306,7 @@ fn transform_expr(transform: &Transform) -> String {
         ),
     };
     format!(
-        "::dynamate::item::transform::Transform {{ compress: {}, encrypt: {encrypt}, offload: {offload} }}",
+        "::dynamate::item::transform::TransformSpec {{ compress: {}, encrypt: {encrypt}, offload: {offload} }}",
         transform.compress
     )
 }

@@ -233,9 +233,9 @@ impl ValueType {
     pub fn codec(&self) -> String {
         match self {
             ValueType::String => "::dynamate::primitives::codec::Str".into(),
-            ValueType::Bytes => "::dynamate::primitives::codec::Bytes".into(),
+            ValueType::Bytes => "::dynamate::primitives::codec::Binary".into(),
             ValueType::Bool => "::dynamate::primitives::codec::Bool".into(),
-            ValueType::DateTime => "::dynamate::primitives::codec::DateTime".into(),
+            ValueType::DateTime => "::dynamate::primitives::codec::Timestamp".into(),
             ValueType::Ttl => "::dynamate::primitives::codec::Ttl".into(),
             ValueType::Int(_) | ValueType::Float(_) | ValueType::Decimal | ValueType::Version => {
                 format!("::dynamate::primitives::codec::Num<{}>", self.rust_type())

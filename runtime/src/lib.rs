@@ -24,7 +24,7 @@ pub use item::error::{CodecError, DecodeError, EncodeError, Error, Report};
 pub use item::expr::{Condition, Update};
 pub use item::index::Index;
 pub use item::model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};
-pub use item::transform::Transforms;
+pub use item::transform::TransformContext;
 pub use primitives::decimal::Decimal;
 
 /// Includes the models that `dynamate_codegen::Builder` generated into `OUT_DIR`: write

@@ -11,7 +11,7 @@ use aws_config::timeout::TimeoutConfig;
 use crate::io::retry::RetryPolicy;
 use crate::item::error::Error;
 use crate::item::model::{Item, ItemReader, Model};
-use crate::item::transform::Transforms;
+use crate::item::transform::TransformContext;
 
 /// Entry point of every operation: wraps the AWS SDK's DynamoDB and S3 clients.
 ///
@@ -36,7 +36,7 @@ struct Inner {
     dynamodb: aws_sdk_dynamodb::Client,
     s3: aws_sdk_s3::Client,
     /// With the table prefix and suffix, which offloaded objects' keys use too.
-    transforms: Transforms,
+    transforms: TransformContext,
     retry_policy: RetryPolicy,
 }
 
@@ -69,7 +69,7 @@ impl Client {
 
     /// The transform context: keyring, decompression limit, bucket and prefix overrides, and
     /// this client's table prefix and suffix (which offloaded objects' keys use).
-    pub fn transforms(&self) -> &Transforms {
+    pub fn transforms(&self) -> &TransformContext {
         &self.inner.transforms
     }
 
@@ -117,7 +117,7 @@ pub struct ClientBuilder {
     region: Option<String>,
     table_prefix: String,
     table_suffix: String,
-    transforms: Transforms,
+    transforms: TransformContext,
     retry_policy: RetryPolicy,
     max_attempts: u32,
     connect_timeout: Duration,
@@ -131,7 +131,7 @@ impl Default for ClientBuilder {
             region: None,
             table_prefix: String::new(),
             table_suffix: String::new(),
-            transforms: Transforms::new(),
+            transforms: TransformContext::new(),
             retry_policy: RetryPolicy::default(),
             // The SDK's own defaults have no read or operation timeout, so a server that
             // accepts and never answers would hang a request forever.
@@ -172,7 +172,7 @@ impl ClientBuilder {
 
     /// The transform context (keyring, decompression limit, bucket and prefix overrides); its
     /// table names take this builder's table prefix and suffix.
-    pub fn transforms(mut self, transforms: Transforms) -> Self {
+    pub fn transforms(mut self, transforms: TransformContext) -> Self {
         self.transforms = transforms;
         self
     }

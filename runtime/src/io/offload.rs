@@ -41,7 +41,7 @@
 //! # Reads ([`fetch`])
 //!
 //! [`Client::decode_item`] follows only pointers the attribute could have written
-//! ([`crate::Transforms::accepts_pointer`]): the attribute's bucket (after overrides) and a key
+//! ([`crate::TransformContext::accepts_pointer`]): the attribute's bucket (after overrides) and a key
 //! exactly `{prefix}/{table}/{attribute}/` followed by the SHA-256 the pointer records (or the
 //! same under the declared table name, where earlier versions stored objects). Any other
 //! pointer, such as one rewritten by someone who can write items but not read S3, to another
@@ -82,7 +82,7 @@
 //! that share a bucket (`dev-urls`, `prod-urls`) never share objects, and a sweep for one table
 //! lists and deletes only objects under that table's name. Objects that earlier versions stored
 //! under the declared table name (shared by every environment) stay readable (see
-//! [`crate::Transforms::with_legacy_object_keys`]) but are never swept, since no single table
+//! [`crate::TransformContext::with_legacy_object_keys`]) but are never swept, since no single table
 //! can tell whether another still references them.
 
 use aws_sdk_dynamodb::primitives::Blob;
@@ -120,7 +120,7 @@ pub enum OffloadError {
     #[error(
         "cannot upload attribute `{attribute}` of table `{table}` to {uri}, so the item was not \
          written. Check that the bucket exists (or override it with \
-         `Transforms::with_bucket_override`) and that the credentials allow s3:PutObject"
+         `TransformContext::with_bucket_override`) and that the credentials allow s3:PutObject"
     )]
     Upload {
         /// Table name as declared in the schema.

@@ -6,12 +6,12 @@ use dynamate::Field;
 use dynamate::item::model::{
     Attr, Billing, KeyAttribute, KeySchema, ScalarType, TableSchema, role,
 };
-use dynamate::item::transform::{Encrypt, EncryptMode, Transform};
+use dynamate::item::transform::{Encrypt, EncryptMode, TransformSpec};
 use dynamate::primitives::codec::Str;
 
 pub const MEMO: Field = Field {
     name: "memo",
-    transform: Transform {
+    transform: TransformSpec {
         compress: false,
         encrypt: Some(Encrypt {
             mode: EncryptMode::Randomized,

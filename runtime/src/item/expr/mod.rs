@@ -27,9 +27,9 @@
 //! compiler output, for example:
 //!
 //! ```ignore
-//! # use dynamate::{Attr, Field, item::model::role, primitives::codec::Bytes, item::expr::Condition};
+//! # use dynamate::{Attr, Field, item::model::role, primitives::codec::Binary, item::expr::Condition};
 //! # struct Archive;
-//! const SECRET: Attr<Archive, Bytes, role::Randomized> = Attr::new(Field::plain("secret"));
+//! const SECRET: Attr<Archive, Binary, role::Randomized> = Attr::new(Field::plain("secret"));
 //! // error[E0277]: an attribute encrypted in randomized mode cannot be compared in a filter or
 //! // condition, nor changed in place
 //! let filter: Condition<Archive> = SECRET.eq(vec![1, 2, 3]);
@@ -61,7 +61,7 @@ pub(crate) use placeholders::Placeholders;
 
 use crate::item::error::Error;
 use crate::item::model::TableSchema;
-use crate::item::transform::Transforms;
+use crate::item::transform::TransformContext;
 
 /// What rendering an expression needs: the table (for encoding operands and for errors) and the
 /// transform context of the client.
@@ -70,7 +70,7 @@ pub(crate) struct Context<'a> {
     /// The model's schema.
     pub schema: &'static TableSchema,
     /// Keyring and limits for operands on transformed attributes.
-    pub transforms: &'a Transforms,
+    pub transforms: &'a TransformContext,
     /// The DynamoDB operation, for errors.
     pub operation: &'static str,
     /// The resolved table name, for errors.
