@@ -14,6 +14,13 @@ use crate::types::Scalar;
 const NONE: &str = "::core::option::Option::None";
 const SOME: &str = "::core::option::Option::Some";
 
+/// The version of the runtime's interface for generated code (`dynamate::__codegen`) this
+/// generator writes; the runtime rejects code of a version it does not implement.
+const INTERFACE: u32 = 1;
+
+/// The interface constructors generated code calls.
+const V1: &str = "::dynamate::__codegen::v1";
+
 const TABLE_TEMPLATE: &str = include_str!("templates/table.hbs");
 const TRACKER_TEMPLATE: &str = include_str!("templates/tracker.hbs");
 
@@ -30,7 +37,12 @@ pub struct RenderError {
 /// Renders the whole schema as one formatted Rust file.
 pub fn render(schema: &Schema) -> Result<String, RenderError> {
     let registry = registry()?;
-    let mut source = String::new();
+    // The version handshake, first: code from a mismatched generator fails with this message
+    // before any error about what it calls.
+    let mut source = format!(
+        "::dynamate::__codegen::interface!({INTERFACE}, {});\n",
+        literal(env!("CARGO_PKG_VERSION"))
+    );
     for table in &schema.tables {
         source.push_str(&fill(&registry, "table", &table_view(table), &table.name)?);
     }
@@ -62,7 +74,8 @@ fn separate_items(code: &str) -> String {
         if previous_closed_item && starts_item {
             out.push('\n');
         }
-        previous_closed_item = line.starts_with('}');
+        // An item ends at its closing brace, or with a `;` on its own line (the handshake).
+        previous_closed_item = line.starts_with('}') || (starts_item && line.ends_with(';'));
         out.push_str(line);
         out.push('\n');
     }
@@ -114,7 +127,7 @@ fn doc_attrs(text: &str) -> String {
 /// whose integer literals default to `i32`, each number keeps its exact type, and nesting
 /// depth needs no macro recursion.
 pub(crate) fn json_expr(value: &Value) -> String {
-    const VALUE: &str = "::dynamate::__private::serde_json::Value";
+    const VALUE: &str = crate::types::JSON_VALUE;
     match value {
         Value::Null => format!("{VALUE}::Null"),
         Value::Bool(b) => format!("{VALUE}::Bool({b})"),
@@ -273,65 +286,46 @@ fn const_doc(table: &Table, field: &Field) -> String {
 }
 
 fn field_expr(field: &Field) -> String {
-    if field.transform == Transform::default() {
-        return format!("::dynamate::Field::plain({})", literal(&field.attr));
+    let name = literal(&field.attr);
+    let transform = &field.transform;
+    if *transform == Transform::default() {
+        return format!("{V1}::field({name})");
     }
-    format!(
-        "::dynamate::Field {{ name: {}, transform: {} }}",
-        literal(&field.attr),
-        transform_expr(&field.transform)
-    )
-}
-
-fn transform_expr(transform: &Transform) -> String {
     let encrypt = match &transform.encrypt {
         None => NONE.to_string(),
-        Some((mode, key)) => format!(
-            "{SOME}(::dynamate::item::transform::Encrypt {{ mode: ::dynamate::item::transform::EncryptMode::{}, key: {} }})",
-            if *mode == EncryptMode::Deterministic {
-                "Deterministic"
-            } else {
-                "Randomized"
-            },
-            literal(key)
-        ),
+        Some((EncryptMode::Deterministic, key)) => format!("{V1}::deterministic({})", literal(key)),
+        Some((_, key)) => format!("{V1}::randomized({})", literal(key)),
     };
     let offload = match &transform.offload {
         None => NONE.to_string(),
         Some(o) => format!(
-            "{SOME}(::dynamate::item::transform::Offload {{ bucket: {}, prefix: {}, threshold: {} }})",
+            "{V1}::offload({}, {}, {})",
             literal(&o.bucket),
             literal(&o.prefix),
             o.threshold
         ),
     };
     format!(
-        "::dynamate::item::transform::TransformSpec {{ compress: {}, encrypt: {encrypt}, offload: {offload} }}",
+        "{V1}::transformed({name}, {}, {encrypt}, {offload})",
         transform.compress
     )
 }
 
-fn scalar_expr(scalar: Scalar) -> String {
-    format!("::dynamate::item::model::ScalarType::{scalar}")
-}
-
 fn key_attribute(name: &str, scalar: Scalar) -> String {
-    format!(
-        "::dynamate::item::model::KeyAttribute {{ name: {}, scalar: {} }}",
-        literal(name),
-        scalar_expr(scalar)
-    )
+    let kind = match scalar {
+        Scalar::S => "string",
+        Scalar::N => "number",
+        Scalar::B => "binary",
+    };
+    format!("{V1}::{kind}_key({})", literal(name))
 }
 
 fn key_schema_expr(hash: (&str, Scalar), range: Option<(&str, Scalar)>) -> String {
-    let range = range.map_or_else(
-        || NONE.to_string(),
-        |(n, s)| format!("{SOME}({})", key_attribute(n, s)),
-    );
-    format!(
-        "::dynamate::KeySchema {{ hash: {}, range: {range} }}",
-        key_attribute(hash.0, hash.1)
-    )
+    let hash = key_attribute(hash.0, hash.1);
+    match range {
+        None => format!("{V1}::hash_key({hash})"),
+        Some((n, s)) => format!("{V1}::hash_range_key({hash}, {})", key_attribute(n, s)),
+    }
 }
 
 fn key_schema(table: &Table) -> String {
@@ -344,14 +338,15 @@ fn key_schema(table: &Table) -> String {
 
 fn index_expr(index: &Index) -> String {
     let kind = match index.kind {
-        IndexKind::Global => "Global",
-        IndexKind::Local => "Local",
+        IndexKind::Global => "global",
+        IndexKind::Local => "local",
     };
+    let index_throughput = index.throughput;
     let projection = match &index.projection {
-        Projection::All => "::dynamate::item::model::Projection::All".to_string(),
-        Projection::KeysOnly => "::dynamate::item::model::Projection::KeysOnly".to_string(),
+        Projection::All => format!("{V1}::ALL"),
+        Projection::KeysOnly => format!("{V1}::KEYS_ONLY"),
         Projection::Include(attrs) => format!(
-            "::dynamate::item::model::Projection::Include(&[{}])",
+            "{V1}::include(&[{}])",
             attrs
                 .iter()
                 .map(|a| literal(a))
@@ -359,33 +354,24 @@ fn index_expr(index: &Index) -> String {
                 .join(", ")
         ),
     };
-    let throughput = index.throughput.map_or_else(
-        || NONE.to_string(),
-        |(read, write)| format!("{SOME}({})", throughput_expr(read, write)),
-    );
-    format!(
-        "::dynamate::IndexSchema {{ name: {}, kind: ::dynamate::item::model::IndexKind::{kind}, key: {}, projection: {projection}, throughput: {throughput} }}",
+    let index = format!(
+        "{V1}::{kind}_index({}, {}, {projection})",
         literal(&index.name),
         key_schema_expr(
             (&index.hash.0, index.hash.1),
             index.range.as_ref().map(|(n, s)| (n.as_str(), *s))
         ),
-    )
-}
-
-fn throughput_expr(read: i64, write: i64) -> String {
-    format!("::dynamate::item::model::Throughput {{ read: {read}, write: {write} }}")
+    );
+    match index_throughput {
+        None => index,
+        Some((read, write)) => format!("{V1}::with_capacity({index}, {read}, {write})"),
+    }
 }
 
 fn billing_expr(billing: Billing) -> String {
     match billing {
-        Billing::PayPerRequest => "::dynamate::item::model::Billing::PayPerRequest".to_string(),
-        Billing::Provisioned { read, write } => {
-            format!(
-                "::dynamate::item::model::Billing::Provisioned({})",
-                throughput_expr(read, write)
-            )
-        }
+        Billing::PayPerRequest => format!("{V1}::ON_DEMAND"),
+        Billing::Provisioned { read, write } => format!("{V1}::provisioned({read}, {write})"),
     }
 }
 

@@ -53,6 +53,10 @@ pub const TYPE_NAMES: [&str; 27] = [
 /// does not change its meaning.
 pub const OPTION: &str = "::core::option::Option";
 
+/// The JSON value type of `json` attributes without a `rust_type` (and of tracker data), by the
+/// runtime's public re-export.
+pub const JSON_VALUE: &str = "::dynamate::serde_json::Value";
+
 /// A value type of the schema.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueType {
@@ -194,10 +198,10 @@ impl ValueType {
             ValueType::Int(rust) | ValueType::Float(rust) => format!("::core::primitive::{rust}"),
             ValueType::Decimal => "::dynamate::Decimal".into(),
             ValueType::DateTime | ValueType::Ttl => {
-                "::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>".into()
+                "::dynamate::chrono::DateTime<::dynamate::chrono::Utc>".into()
             }
             ValueType::Version => "::core::primitive::u64".into(),
-            ValueType::Json(None) => "::dynamate::__private::serde_json::Value".into(),
+            ValueType::Json(None) => JSON_VALUE.into(),
             ValueType::Json(Some(named)) => named.clone(),
             ValueType::List(element) => format!("::std::vec::Vec<{}>", element.rust_type()),
             ValueType::Map(element) => format!(
@@ -222,7 +226,6 @@ impl ValueType {
             "::std::string::",
             "::std::vec::",
             "::std::collections::",
-            "::dynamate::__private::",
             "::dynamate::",
         ]
         .iter()

@@ -71,8 +71,9 @@ pub struct Attr<M, C, R = role::Value> {
 type Marker<M, C, R> = PhantomData<fn() -> (M, C, R)>;
 
 impl<M, C, R> Attr<M, C, R> {
-    /// Wraps a field description; called by generated code.
-    pub const fn new(field: Field) -> Self {
+    /// Wraps a field description, for the interface of generated code (`__codegen::v1::attr`):
+    /// not public, so the codec and role of a handle come from the schema.
+    pub(crate) const fn from_field(field: Field) -> Self {
         Attr {
             field,
             _marker: PhantomData,
@@ -283,32 +284,6 @@ pub trait ModelKey: Sized + Clone + Send + Sync + 'static {
 
     /// Reads the key attributes of an item (other attributes are ignored).
     fn from_item(item: &Item) -> Result<Self, DecodeError>;
-}
-
-/// Adds field `name` of a model to its `Debug` output; called by generated `Debug` impls.
-///
-/// The value of an encrypted attribute (deterministic or randomized, of any type) prints as
-/// `<redacted>`, as [`RootKey`](crate::primitives::crypto::RootKey) does, so logging a model never discloses
-/// what encryption protects; every other value prints with its own `Debug`. A raw identifier
-/// (`r#type`) prints without its `r#`, as `#[derive(Debug)]` prints it.
-pub fn debug_field(
-    out: &mut std::fmt::DebugStruct<'_, '_>,
-    name: &str,
-    field: Field,
-    value: &dyn std::fmt::Debug,
-) {
-    struct Redacted;
-    impl std::fmt::Debug for Redacted {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("<redacted>")
-        }
-    }
-    let name = name.strip_prefix("r#").unwrap_or(name);
-    if field.transform.encrypt.is_some() {
-        out.field(name, &Redacted);
-    } else {
-        out.field(name, value);
-    }
 }
 
 /// Builds an item attribute by attribute; used by generated `to_item_with`.
