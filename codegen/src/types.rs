@@ -53,6 +53,10 @@ pub const TYPE_NAMES: [&str; 27] = [
 /// does not change its meaning.
 pub const OPTION: &str = "::core::option::Option";
 
+/// The JSON value type of `json` attributes without a `rust_type` (and of tracker data), by the
+/// runtime's public re-export.
+pub const JSON_VALUE: &str = "::dynamate::serde_json::Value";
+
 /// A value type of the schema.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueType {
@@ -189,10 +193,10 @@ impl ValueType {
             ValueType::Int(rust) | ValueType::Float(rust) => format!("::core::primitive::{rust}"),
             ValueType::Decimal => "::dynamate::Decimal".into(),
             ValueType::DateTime | ValueType::Ttl => {
-                "::dynamate::__private::chrono::DateTime<::dynamate::__private::chrono::Utc>".into()
+                "::dynamate::chrono::DateTime<::dynamate::chrono::Utc>".into()
             }
             ValueType::Version => "::core::primitive::u64".into(),
-            ValueType::Json(None) => "::dynamate::__private::serde_json::Value".into(),
+            ValueType::Json(None) => JSON_VALUE.into(),
             ValueType::Json(Some(named)) => named.clone(),
             ValueType::List(element) => format!("::std::vec::Vec<{}>", element.rust_type()),
             ValueType::Map(element) => format!(
@@ -217,7 +221,6 @@ impl ValueType {
             "::std::string::",
             "::std::vec::",
             "::std::collections::",
-            "::dynamate::__private::",
             "::dynamate::",
         ]
         .iter()
@@ -228,9 +231,9 @@ impl ValueType {
     pub fn codec(&self) -> String {
         match self {
             ValueType::String => "::dynamate::primitives::codec::Str".into(),
-            ValueType::Bytes => "::dynamate::primitives::codec::Bytes".into(),
+            ValueType::Bytes => "::dynamate::primitives::codec::Binary".into(),
             ValueType::Bool => "::dynamate::primitives::codec::Bool".into(),
-            ValueType::DateTime => "::dynamate::primitives::codec::DateTime".into(),
+            ValueType::DateTime => "::dynamate::primitives::codec::Timestamp".into(),
             ValueType::Ttl => "::dynamate::primitives::codec::Ttl".into(),
             ValueType::Int(_) | ValueType::Float(_) | ValueType::Decimal | ValueType::Version => {
                 format!("::dynamate::primitives::codec::Num<{}>", self.rust_type())

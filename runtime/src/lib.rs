@@ -10,11 +10,37 @@
 //! transactions ([`transact`](io::transact)). Conditions, filters, updates and key conditions are typed
 //! expressions ([`expr`](item::expr)) built from the generated attribute and index handles. Every operation
 //! fails with one [`Error`] type.
+//!
+//! Everyday code needs one import, the [`prelude`]:
+//!
+//! ```ignore
+//! use dynamate::prelude::*;
+//!
+//! item.save(&client).await?;
+//! let again = Url::get(&client, &item.key()).await?;
+//! client.update(&item.key(), Update::new().set(Url::TITLE, "new title")).await?;
+//! ```
+//!
+//! Generated public fields use two types of other crates: `datetime` and `ttl` attributes are
+//! [`chrono::DateTime<chrono::Utc>`](chrono::DateTime), `json` attributes without a Rust type
+//! are [`serde_json::Value`]. Both crates are re-exported ([`chrono`], [`serde_json`]), so code
+//! using the models needs no dependency of its own on them, and cannot pick a mismatched
+//! version.
 #![deny(missing_docs)]
 
 pub mod io;
 pub mod item;
 pub mod primitives;
+
+#[doc(hidden)]
+pub mod __codegen;
+
+/// The `chrono` crate that generated `datetime` and `ttl` fields
+/// (`dynamate::chrono::DateTime<dynamate::chrono::Utc>`) use.
+pub use chrono;
+/// The `serde_json` crate whose `Value` generated `json` fields (without a `rust_type`) and
+/// tracker data use (`dynamate::serde_json::Value`).
+pub use serde_json;
 
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use io::client::{Client, ClientBuilder};
@@ -25,7 +51,7 @@ pub use item::error::{CodecError, DecodeError, EncodeError};
 pub use item::expr::{Condition, Update};
 pub use item::index::Index;
 pub use item::model::{Attr, Field, IndexSchema, Item, KeySchema, Model, ModelKey, TableSchema};
-pub use item::transform::Transforms;
+pub use item::transform::TransformContext;
 pub use primitives::decimal::Decimal;
 
 /// Includes the models that `dynamate_codegen::Builder` generated into `OUT_DIR`: write
@@ -38,9 +64,10 @@ macro_rules! include_models {
     };
 }
 
-/// Re-exports used by generated code; not part of the stable API.
-#[doc(hidden)]
-pub mod __private {
-    pub use chrono;
-    pub use serde_json;
+/// What everyday code needs, in one import: `use dynamate::prelude::*;`. The model traits (so
+/// `item.key()`, `item.save(&client)` and `Model::get(&client, &key)` resolve), the client,
+/// conditions, updates, the error type, and the tracker trait.
+pub mod prelude {
+    pub use crate::io::tracker::Tracker;
+    pub use crate::{Client, Condition, Decimal, Error, Model, ModelExt, ModelKey, Update};
 }

@@ -367,7 +367,7 @@ fn worked_example_decrypts_through_the_item_reader() {
     let keyring = Keyring::new()
         .with_key("archive", 2, RootKey::from_hex(ROOT_2).unwrap())
         .unwrap();
-    let transforms = dynamate::Transforms::new().with_keyring(keyring);
+    let transforms = dynamate::TransformContext::new().with_keyring(keyring);
     // As DynamoDB returns the item (normal form) and as a client may have written it.
     for (account, seq) in [("1000", "-0.5"), ("1E+3", "-0.50")] {
         let mut reader = dynamate::item::model::ItemReader::new(

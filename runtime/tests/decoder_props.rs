@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use dynamate::item::transform::Pointer;
 use dynamate::primitives::codec::{
-    self, BinarySet, Bool, Bytes, Codec, DateTime, Json, List, Map, Num, NumberSet, Opt, Str,
-    StringSet, Ttl,
+    self, Binary, BinarySet, Bool, Codec, Json, List, Map, Num, NumberSet, Opt, Str, StringSet,
+    Timestamp, Ttl,
 };
 use dynamate::{AttributeValue, Decimal};
 use proptest::prelude::*;
@@ -14,13 +14,13 @@ use proptest::prelude::*;
 /// Runs `from_bytes` of every codec on `bytes`; only the absence of panics matters.
 fn decode_with_every_codec(bytes: &[u8]) {
     let _ = Str::from_bytes(bytes);
-    let _ = Bytes::from_bytes(bytes);
+    let _ = Binary::from_bytes(bytes);
     let _ = Bool::from_bytes(bytes);
     let _ = Num::<i64>::from_bytes(bytes);
     let _ = Num::<u8>::from_bytes(bytes);
     let _ = Num::<f64>::from_bytes(bytes);
     let _ = Num::<Decimal>::from_bytes(bytes);
-    let _ = DateTime::from_bytes(bytes);
+    let _ = Timestamp::from_bytes(bytes);
     let _ = Ttl::from_bytes(bytes);
     let _ = Json::<serde_json::Value>::from_bytes(bytes);
     let _ = List::<Opt<Str>>::from_bytes(bytes);
@@ -59,7 +59,7 @@ proptest! {
         let _ = Num::<i64>::decode(AttributeValue::N(text.clone()));
         let _ = Num::<u16>::decode(AttributeValue::N(text.clone()));
         let _ = Num::<f32>::decode(AttributeValue::N(text.clone()));
-        let _ = DateTime::decode(AttributeValue::S(text.clone()));
+        let _ = Timestamp::decode(AttributeValue::S(text.clone()));
         let _ = Ttl::decode(AttributeValue::N(text));
     }
 

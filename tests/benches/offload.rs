@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use dynamate::io::offload::MAX_CONCURRENT_REQUESTS;
 use dynamate::item::model::ItemWriter;
-use dynamate::{Client, Model, Transforms};
+use dynamate::{Client, Model, TransformContext};
 use dynamate_tests::support::{Server, builder};
 use dynamate_tests::{Url, UrlKey};
 use futures::{StreamExt, stream};
@@ -38,7 +38,7 @@ async fn counted_client() -> (Client, RequestCounter) {
             .build(),
     );
     let client = builder(Server::Moto)
-        .transforms(Transforms::new().with_bucket_override("my-bucket", bucket))
+        .transforms(TransformContext::new().with_bucket_override("my-bucket", bucket))
         .operation_timeout(Duration::from_secs(120))
         .build_from_clients(plain.dynamodb().clone(), s3);
     create_table::<Url>(&client).await;

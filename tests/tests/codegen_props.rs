@@ -150,7 +150,7 @@ const NAMED_TYPES: [&str; 4] = [
     "::std::vec::Vec<::std::string::String>",
     "(::core::primitive::u8, [::core::primitive::i64; 2])",
     "::std::collections::BTreeMap<::std::string::String, ::core::primitive::f64>",
-    "::core::option::Option<::std::boxed::Box<::dynamate::__private::serde_json::Value>>",
+    "::core::option::Option<::std::boxed::Box<::dynamate::serde_json::Value>>",
 ];
 
 /// A TOML basic string.

@@ -102,6 +102,7 @@ fn tricky_schemas_generate_code_that_compiles_in_every_edition() {
             let code =
                 dynamate_codegen::generate(vec![(format!("{name}.toml"), schema.to_string())])
                     .unwrap_or_else(|e| panic!("{name} must be accepted:\n{e}"));
+            assert_declares_the_interface_version(name, &code);
             Module {
                 name: (*name).to_string(),
                 code,
@@ -120,6 +121,7 @@ fn example_schemas_compile_where_prelude_names_are_shadowed() {
         .schema(dir)
         .generate()
         .unwrap();
+    assert_declares_the_interface_version("examples", &code);
     // The examples name `crate::Dimensions` and `crate::EnrichInput`; the scratch crate has
     // neither, so they are replaced by a type with the same traits.
     let code = code
@@ -138,5 +140,23 @@ fn example_schemas_compile_where_prelude_names_are_shadowed() {
             code,
             label: "schemas/*.toml".into(),
         }],
+    );
+}
+
+/// Generated code states the interface version it was written for before anything else, so
+/// these compile checks also check that the runtime accepts the version this generator writes
+/// (`compile_fail.rs` checks that it rejects another).
+fn assert_declares_the_interface_version(name: &str, code: &str) {
+    let first_item = code
+        .lines()
+        .find(|line| !line.is_empty() && !line.starts_with("//"));
+    assert_eq!(
+        first_item,
+        Some(concat!(
+            "::dynamate::__codegen::interface!(1, \"",
+            env!("CARGO_PKG_VERSION"),
+            "\");"
+        )),
+        "{name}"
     );
 }

@@ -9,7 +9,7 @@ use dynamate::io::batch::BatchWrite;
 use dynamate::io::offload::OffloadError;
 use dynamate::io::retry::RetryPolicy;
 use dynamate::item::expr::Update;
-use dynamate::{Client, Error, Model, ModelExt, Transforms};
+use dynamate::{Client, Error, Model, ModelExt, TransformContext};
 use dynamate_tests::faults::{Action, FaultProxy, Rule, Service};
 use dynamate_tests::support::{Server, builder, unique_name};
 use dynamate_tests::{Url, UrlKey};
@@ -24,8 +24,8 @@ fn page(url: &str) -> Url {
 }
 
 /// Offloads the schema's bucket to `bucket`.
-fn into_bucket(bucket: &str) -> Transforms {
-    Transforms::new().with_bucket_override("my-bucket", bucket)
+fn into_bucket(bucket: &str) -> TransformContext {
+    TransformContext::new().with_bucket_override("my-bucket", bucket)
 }
 
 /// A client whose S3 requests go through the proxy in front of moto, offloading to a new bucket

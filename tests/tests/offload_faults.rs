@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use dynamate::io::offload::OffloadError;
 use dynamate::io::offload::sweep::{Progress, SweepOptions, sweep_model};
-use dynamate::{Error, Transforms};
+use dynamate::{Error, TransformContext};
 use dynamate_tests::support::{Server, builder};
 use dynamate_tests::{Url, UrlKey};
 use offload_common::*;
@@ -30,7 +30,7 @@ async fn s3_failing_during_save_leaves_no_item() {
         .build()
         .await;
     let client = builder(Server::Moto)
-        .transforms(Transforms::new().with_bucket_override("my-bucket", &bucket))
+        .transforms(TransformContext::new().with_bucket_override("my-bucket", &bucket))
         .build_from_clients(moto.dynamodb().clone(), dead_s3.s3().clone());
     create_table::<Url>(&client).await;
     let url = page("https://down.example", "<html>never stored</html>");
@@ -69,7 +69,9 @@ async fn s3_failing_during_save_leaves_no_item() {
 async fn missing_bucket_is_an_upload_error() {
     let (client, _bucket) = client_with_bucket().await;
     let client = builder(Server::Moto)
-        .transforms(Transforms::new().with_bucket_override("my-bucket", "no-such-bucket-dynamate"))
+        .transforms(
+            TransformContext::new().with_bucket_override("my-bucket", "no-such-bucket-dynamate"),
+        )
         .build_from_clients(client.dynamodb().clone(), client.s3().clone());
     let error = client
         .encode_item(&page("https://nobucket.example", "x"))
@@ -162,7 +164,7 @@ async fn concurrent_saves_of_equal_values_produce_one_object() {
     // buffer inside moto); a client with the usual retries rides over it.
     let client = builder(Server::Moto)
         .max_attempts(4)
-        .transforms(Transforms::new().with_bucket_override("my-bucket", &bucket))
+        .transforms(TransformContext::new().with_bucket_override("my-bucket", &bucket))
         .build()
         .await;
     create_table::<Url>(&client).await;

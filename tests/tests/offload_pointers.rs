@@ -8,7 +8,7 @@ mod offload_common;
 use dynamate::io::offload::OffloadError;
 use dynamate::io::offload::sweep::{Progress, SweepOptions, sweep_model};
 use dynamate::item::transform::sha256_hex;
-use dynamate::{Error, Transforms};
+use dynamate::{Error, TransformContext};
 use dynamate_tests::support::Server;
 use dynamate_tests::{Url, UrlKey};
 use offload_common::*;
@@ -25,7 +25,7 @@ struct Victim {
 
 impl Victim {
     async fn new(server: Server) -> Victim {
-        let (client, bucket) = client_on(server, Transforms::new()).await;
+        let (client, bucket) = client_on(server, TransformContext::new()).await;
         create_table::<Url>(&client).await;
         let url = Url {
             url: "https://victim.example".into(),
@@ -337,7 +337,7 @@ async fn objects_under_the_declared_table_name_stay_readable() {
         let strict = dynamate_tests::support::builder(server)
             .table_prefix(table_prefix)
             .transforms(
-                Transforms::new()
+                TransformContext::new()
                     .with_bucket_override("my-bucket", &victim.bucket)
                     .with_legacy_object_keys(false),
             )

@@ -209,12 +209,12 @@ async fn versioned_buckets_are_swept_version_by_version() {
 /// objects, so one environment's items never make the other's objects look orphaned.
 #[tokio::test]
 async fn prefix_overrides_keep_environments_apart() {
-    use dynamate::Transforms;
+    use dynamate::TransformContext;
     use dynamate_tests::support::{Server, builder};
     let (_, bucket) = client_with_bucket().await;
     let mut clients = Vec::new();
     for env in ["blue", "green"] {
-        let transforms = Transforms::new()
+        let transforms = TransformContext::new()
             .with_bucket_override("my-bucket", &bucket)
             .with_prefix_override("dynamate", format!("{env}/dynamate"));
         let client = builder(Server::Moto).transforms(transforms).build().await;
@@ -254,7 +254,7 @@ async fn prefix_overrides_keep_environments_apart() {
 /// dynalite; S3 is moto.
 #[tokio::test]
 async fn a_sweep_for_one_environment_never_deletes_another_environments_objects() {
-    use dynamate::Transforms;
+    use dynamate::TransformContext;
     use dynamate_tests::support::{Server, builder, unique_name};
     for server in [Server::Moto, Server::Dynalite] {
         let bucket = new_bucket().await;
@@ -265,7 +265,7 @@ async fn a_sweep_for_one_environment_never_deletes_another_environments_objects(
         let environment = |name: &str| {
             builder(server)
                 .table_prefix(format!("{name}-{run}-"))
-                .transforms(Transforms::new().with_bucket_override("my-bucket", &bucket))
+                .transforms(TransformContext::new().with_bucket_override("my-bucket", &bucket))
                 .build_from_clients(dynamodb.clone(), s3.clone())
         };
         let (dev, prod) = (environment("dev"), environment("prod"));

@@ -6,7 +6,7 @@ mod offload_common;
 
 use dynamate::io::offload::{OffloadError, Offloaded};
 use dynamate::item::transform::sha256_hex;
-use dynamate::{Error, Transforms};
+use dynamate::{Error, TransformContext};
 use dynamate_tests::{Order, OrderKey, Url, UrlKey};
 use offload_common::*;
 
@@ -158,12 +158,12 @@ async fn large_values_use_a_create_only_multipart_upload() {
     );
 }
 
-fn order_transforms() -> Transforms {
+fn order_transforms() -> TransformContext {
     use dynamate::primitives::crypto::{Keyring, RootKey};
     let keyring = Keyring::new()
         .with_key("orders", 1, RootKey::from_bytes(&[42; 32]).expect("key"))
         .expect("keyring");
-    Transforms::new().with_keyring(keyring)
+    TransformContext::new().with_keyring(keyring)
 }
 
 fn order(id: &str, receipt: Option<Vec<u8>>) -> Order {

@@ -22,6 +22,7 @@ on_both_servers! {
     conditions_on_reserved_words,
     projection_and_consistent_get,
     compressed_attribute_condition,
+    index_handle_of_no_index_is_an_error,
 }
 
 async fn table_lifecycle(server: Server) {
@@ -392,4 +393,27 @@ async fn errors_name_operation_table_and_keep_the_sdk_source() {
         "{text}"
     );
     assert!(std::error::Error::source(&error).is_some());
+}
+
+/// An index handle is buildable by hand (the hidden constructor generated code calls is public), so
+/// one naming no index of its model must fail the query with an error, not panic.
+async fn index_handle_of_no_index_is_an_error(server: Server) {
+    use dynamate::primitives::codec::{Opt, Str, Timestamp};
+    let client = with_table::<Order>(server).await;
+    let stray: dynamate::Index<Order, Opt<Str>, Opt<Timestamp>> =
+        dynamate::__codegen::v1::index("no_such_index");
+    let result = client.query(stray.key("alice")).all().await;
+    assert!(
+        matches!(&result, Err(Error::InvalidRequest { reason, .. }) if reason.contains("no_such_index")),
+        "{result:?}"
+    );
+    let ranged = client
+        .query(Order::BY_CUSTOMER.key("alice"))
+        .range(stray.range().ge(chrono::DateTime::UNIX_EPOCH))
+        .all()
+        .await;
+    assert!(
+        matches!(&ranged, Err(Error::InvalidRequest { .. })),
+        "{ranged:?}"
+    );
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::DateTime;
 use dynamate::primitives::crypto::{Keyring, RootKey};
-use dynamate::{AttributeValue, Decimal, Item, Model, Transforms};
+use dynamate::{AttributeValue, Decimal, Item, Model, TransformContext};
 use dynamate_tests::{
     Dimensions, VaultCompressed, VaultDeterministic, VaultRandomized, VaultSealed,
 };
@@ -22,8 +22,8 @@ fn keyring(byte: u8) -> Keyring {
         .unwrap()
 }
 
-fn transforms() -> Transforms {
-    Transforms::new().with_keyring(keyring(7))
+fn transforms() -> TransformContext {
+    TransformContext::new().with_keyring(keyring(7))
 }
 
 /// Builds a vault struct of type `$ty` from the same field values.
@@ -236,7 +236,7 @@ fn wrong_key_and_missing_keyring_are_reported_with_table_attribute_and_key() {
     let item = vault!(VaultDeterministic, sample())
         .to_item_with(&transforms())
         .unwrap();
-    let wrong = Transforms::new().with_keyring(keyring(8));
+    let wrong = TransformContext::new().with_keyring(keyring(8));
     let error = VaultDeterministic::from_item_with(item.clone(), &wrong).unwrap_err();
     let text = dynamate::Report(&error).to_string();
     assert!(

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{NONE, SOME, doc_attrs, literal};
+use super::{NONE, V1, doc_attrs, literal};
 use crate::model::{EncryptMode, Field, Role, Table, Transform};
 
 pub(super) fn field_view(table: &Table, field: &Field) -> Value {
@@ -70,40 +70,27 @@ fn const_doc(table: &Table, field: &Field) -> String {
 }
 
 fn field_expr(field: &Field) -> String {
-    if field.transform == Transform::default() {
-        return format!("::dynamate::Field::plain({})", literal(&field.attr));
+    let name = literal(&field.attr);
+    let transform = &field.transform;
+    if *transform == Transform::default() {
+        return format!("{V1}::field({name})");
     }
-    format!(
-        "::dynamate::Field {{ name: {}, transform: {} }}",
-        literal(&field.attr),
-        transform_expr(&field.transform)
-    )
-}
-
-fn transform_expr(transform: &Transform) -> String {
     let encrypt = match &transform.encrypt {
         None => NONE.to_string(),
-        Some((mode, key)) => format!(
-            "{SOME}(::dynamate::item::transform::Encrypt {{ mode: ::dynamate::item::transform::EncryptMode::{}, key: {} }})",
-            if *mode == EncryptMode::Deterministic {
-                "Deterministic"
-            } else {
-                "Randomized"
-            },
-            literal(key)
-        ),
+        Some((EncryptMode::Deterministic, key)) => format!("{V1}::deterministic({})", literal(key)),
+        Some((_, key)) => format!("{V1}::randomized({})", literal(key)),
     };
     let offload = match &transform.offload {
         None => NONE.to_string(),
         Some(o) => format!(
-            "{SOME}(::dynamate::item::transform::Offload {{ bucket: {}, prefix: {}, threshold: {} }})",
+            "{V1}::offload({}, {}, {})",
             literal(&o.bucket),
             literal(&o.prefix),
             o.threshold
         ),
     };
     format!(
-        "::dynamate::item::transform::Transform {{ compress: {}, encrypt: {encrypt}, offload: {offload} }}",
+        "{V1}::transformed({name}, {}, {encrypt}, {offload})",
         transform.compress
     )
 }

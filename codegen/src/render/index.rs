@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::table::key_schema_expr;
-use super::{NONE, SOME, doc_attrs, literal, throughput_expr};
+use super::{V1, doc_attrs, literal};
 use crate::model::{Index, IndexKind, Projection, Table};
 
 /// The typed handle of a secondary index (`Order::BY_CUSTOMER`): its name and key codecs.
@@ -35,14 +35,14 @@ pub(super) fn index_handle_view(table: &Table, index: &Index) -> Value {
 
 pub(super) fn index_expr(index: &Index) -> String {
     let kind = match index.kind {
-        IndexKind::Global => "Global",
-        IndexKind::Local => "Local",
+        IndexKind::Global => "global",
+        IndexKind::Local => "local",
     };
     let projection = match &index.projection {
-        Projection::All => "::dynamate::item::model::Projection::All".to_string(),
-        Projection::KeysOnly => "::dynamate::item::model::Projection::KeysOnly".to_string(),
+        Projection::All => format!("{V1}::ALL"),
+        Projection::KeysOnly => format!("{V1}::KEYS_ONLY"),
         Projection::Include(attrs) => format!(
-            "::dynamate::item::model::Projection::Include(&[{}])",
+            "{V1}::include(&[{}])",
             attrs
                 .iter()
                 .map(|a| literal(a))
@@ -50,16 +50,16 @@ pub(super) fn index_expr(index: &Index) -> String {
                 .join(", ")
         ),
     };
-    let throughput = index.throughput.map_or_else(
-        || NONE.to_string(),
-        |(read, write)| format!("{SOME}({})", throughput_expr(read, write)),
-    );
-    format!(
-        "::dynamate::IndexSchema {{ name: {}, kind: ::dynamate::item::model::IndexKind::{kind}, key: {}, projection: {projection}, throughput: {throughput} }}",
+    let schema = format!(
+        "{V1}::{kind}_index({}, {}, {projection})",
         literal(&index.name),
         key_schema_expr(
             (&index.hash.0, index.hash.1),
             index.range.as_ref().map(|(n, s)| (n.as_str(), *s))
         ),
-    )
+    );
+    match index.throughput {
+        None => schema,
+        Some((read, write)) => format!("{V1}::with_capacity({schema}, {read}, {write})"),
+    }
 }

@@ -25,6 +25,13 @@ pub(crate) use options::Options;
 const NONE: &str = "::core::option::Option::None";
 const SOME: &str = "::core::option::Option::Some";
 
+/// The version of the runtime's interface for generated code (`dynamate::__codegen`) this
+/// generator writes; the runtime rejects code of a version it does not implement.
+const INTERFACE: u32 = 1;
+
+/// The interface constructors generated code calls.
+const V1: &str = "::dynamate::__codegen::v1";
+
 const TABLE_TEMPLATE: &str = include_str!("../templates/table.hbs");
 const TRACKER_TEMPLATE: &str = include_str!("../templates/tracker.hbs");
 
@@ -36,7 +43,12 @@ fn internal(what: &str, reason: impl std::fmt::Display) -> Error {
 /// Renders the whole schema as one formatted Rust file.
 pub(crate) fn render(schema: &Schema, options: &Options) -> Result<String, Error> {
     let registry = registry()?;
-    let mut source = String::new();
+    // The version handshake, first: code from a mismatched generator fails with this message
+    // before any error about what it calls.
+    let mut source = format!(
+        "::dynamate::__codegen::interface!({INTERFACE}, {});\n",
+        literal(env!("CARGO_PKG_VERSION"))
+    );
     for table in &schema.tables {
         source.push_str(&fill(&registry, "table", &table_view(table), &table.name)?);
     }
@@ -66,7 +78,8 @@ fn separate_items(code: &str) -> String {
         if previous_closed_item && starts_item {
             out.push('\n');
         }
-        previous_closed_item = line.starts_with('}');
+        // An item ends at its closing brace, or with a `;` on its own line (the handshake).
+        previous_closed_item = line.starts_with('}') || (starts_item && line.ends_with(';'));
         out.push_str(line);
         out.push('\n');
     }
@@ -114,7 +127,7 @@ fn doc_attrs(text: &str) -> String {
 /// whose integer literals default to `i32`, each number keeps its exact type, and nesting
 /// depth needs no macro recursion.
 pub(crate) fn json_expr(value: &Value) -> String {
-    const VALUE: &str = "::dynamate::__private::serde_json::Value";
+    const VALUE: &str = crate::types::JSON_VALUE;
     match value {
         Value::Null => format!("{VALUE}::Null"),
         Value::Bool(b) => format!("{VALUE}::Bool({b})"),
@@ -150,18 +163,9 @@ fn option_literal(value: Option<&str>) -> String {
     value.map_or_else(|| NONE.to_string(), |v| format!("{SOME}({})", literal(v)))
 }
 
-fn throughput_expr(read: i64, write: i64) -> String {
-    format!("::dynamate::item::model::Throughput {{ read: {read}, write: {write} }}")
-}
-
 fn billing_expr(billing: Billing) -> String {
     match billing {
-        Billing::PayPerRequest => "::dynamate::item::model::Billing::PayPerRequest".to_string(),
-        Billing::Provisioned { read, write } => {
-            format!(
-                "::dynamate::item::model::Billing::Provisioned({})",
-                throughput_expr(read, write)
-            )
-        }
+        Billing::PayPerRequest => format!("{V1}::ON_DEMAND"),
+        Billing::Provisioned { read, write } => format!("{V1}::provisioned({read}, {write})"),
     }
 }

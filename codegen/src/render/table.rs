@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::field::field_view;
 use super::index::{index_expr, index_handle_view};
-use super::{NONE, SOME, billing_expr, doc_attrs, literal, option_literal};
+use super::{V1, billing_expr, doc_attrs, literal, option_literal};
 use crate::model::{Field, Table};
 use crate::types::Scalar;
 
@@ -39,27 +39,21 @@ fn special_attr(table: &Table, ty: crate::types::ValueType) -> Option<&str> {
         .map(|f| f.attr.as_str())
 }
 
-fn scalar_expr(scalar: Scalar) -> String {
-    format!("::dynamate::item::model::ScalarType::{scalar}")
-}
-
 fn key_attribute(name: &str, scalar: Scalar) -> String {
-    format!(
-        "::dynamate::item::model::KeyAttribute {{ name: {}, scalar: {} }}",
-        literal(name),
-        scalar_expr(scalar)
-    )
+    let kind = match scalar {
+        Scalar::S => "string",
+        Scalar::N => "number",
+        Scalar::B => "binary",
+    };
+    format!("{V1}::{kind}_key({})", literal(name))
 }
 
 pub(super) fn key_schema_expr(hash: (&str, Scalar), range: Option<(&str, Scalar)>) -> String {
-    let range = range.map_or_else(
-        || NONE.to_string(),
-        |(n, s)| format!("{SOME}({})", key_attribute(n, s)),
-    );
-    format!(
-        "::dynamate::KeySchema {{ hash: {}, range: {range} }}",
-        key_attribute(hash.0, hash.1)
-    )
+    let hash = key_attribute(hash.0, hash.1);
+    match range {
+        None => format!("{V1}::hash_key({hash})"),
+        Some((n, s)) => format!("{V1}::hash_range_key({hash}, {})", key_attribute(n, s)),
+    }
 }
 
 fn key_schema(table: &Table) -> String {

@@ -45,10 +45,8 @@ impl FileValidator<'_> {
         let custom_statuses = self.custom_statuses(&tracker.statuses);
         let use_case = self.use_case(tracker.use_case.as_ref());
         let data_type = match &tracker.data {
-            None => Some("::dynamate::__private::serde_json::Value".to_string()),
-            Some(data) if data.get_ref() == "json" => {
-                Some("::dynamate::__private::serde_json::Value".to_string())
-            }
+            None => Some(crate::types::JSON_VALUE.to_string()),
+            Some(data) if data.get_ref() == "json" => Some(crate::types::JSON_VALUE.to_string()),
             Some(data) => self.rust_type_path(data),
         };
         let billing = match &tracker.billing {

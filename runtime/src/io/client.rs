@@ -12,7 +12,7 @@ use crate::io::error::Error;
 use crate::io::offload::{ObjectStore, Offloaded, not_fetched, stored_pointers};
 use crate::io::retry::RetryPolicy;
 use crate::item::model::{Item, ItemReader, ItemWriter, Model};
-use crate::item::transform::{PendingUpload, Transforms};
+use crate::item::transform::{PendingUpload, TransformContext};
 
 /// Entry point of every operation: wraps the AWS SDK's DynamoDB and S3 clients.
 ///
@@ -37,7 +37,7 @@ struct Inner {
     dynamodb: aws_sdk_dynamodb::Client,
     s3: aws_sdk_s3::Client,
     /// With the table prefix and suffix, which offloaded objects' keys use too.
-    transforms: Transforms,
+    transforms: TransformContext,
     retry_policy: RetryPolicy,
 }
 
@@ -70,7 +70,7 @@ impl Client {
 
     /// The transform context: keyring, decompression limit, bucket and prefix overrides, and
     /// this client's table prefix and suffix (which offloaded objects' keys use).
-    pub fn transforms(&self) -> &Transforms {
+    pub fn transforms(&self) -> &TransformContext {
         &self.inner.transforms
     }
 
@@ -195,7 +195,7 @@ pub struct ClientBuilder {
     region: Option<String>,
     table_prefix: String,
     table_suffix: String,
-    transforms: Transforms,
+    transforms: TransformContext,
     retry_policy: RetryPolicy,
     max_attempts: u32,
     connect_timeout: Duration,
@@ -209,7 +209,7 @@ impl Default for ClientBuilder {
             region: None,
             table_prefix: String::new(),
             table_suffix: String::new(),
-            transforms: Transforms::new(),
+            transforms: TransformContext::new(),
             retry_policy: RetryPolicy::default(),
             // The SDK's own defaults have no read or operation timeout, so a server that
             // accepts and never answers would hang a request forever.
@@ -250,7 +250,7 @@ impl ClientBuilder {
 
     /// The transform context (keyring, decompression limit, bucket and prefix overrides); its
     /// table names take this builder's table prefix and suffix.
-    pub fn transforms(mut self, transforms: Transforms) -> Self {
+    pub fn transforms(mut self, transforms: TransformContext) -> Self {
         self.transforms = transforms;
         self
     }

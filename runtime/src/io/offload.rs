@@ -40,8 +40,8 @@
 //!
 //! # Reads ([`ObjectStore::fetch`])
 //!
-//! [`Client::decode_item`](crate::Client::decode_item)(crate::Client::decode_item) follows only pointers the attribute could have written
-//! ([`crate::Transforms::accepts_pointer`]): the attribute's bucket (after overrides) and a key
+//! [`Client::decode_item`](crate::Client::decode_item) follows only pointers the attribute could have written
+//! ([`crate::TransformContext::accepts_pointer`]): the attribute's bucket (after overrides) and a key
 //! exactly `{prefix}/{table}/{attribute}/` followed by the SHA-256 the pointer records (or the
 //! same under the declared table name, where earlier versions stored objects). Any other
 //! pointer, such as one rewritten by someone who can write items but not read S3, to another
@@ -82,7 +82,7 @@
 //! that share a bucket (`dev-urls`, `prod-urls`) never share objects, and a sweep for one table
 //! lists and deletes only objects under that table's name. Objects that earlier versions stored
 //! under the declared table name (shared by every environment) stay readable (see
-//! [`crate::Transforms::with_legacy_object_keys`]) but are never swept, since no single table
+//! [`crate::TransformContext::with_legacy_object_keys`]) but are never swept, since no single table
 //! can tell whether another still references them.
 
 use aws_sdk_dynamodb::primitives::Blob;
@@ -93,7 +93,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use crate::io::retry::RetryPolicy;
 use crate::item::error::{CodecError, DecodeError, ValueError};
 use crate::item::model::{Item, TableSchema};
-use crate::item::transform::{Pointer, TransformError, Transforms};
+use crate::item::transform::{Pointer, TransformContext, TransformError};
 
 mod fetch;
 pub mod sweep;
@@ -115,7 +115,7 @@ pub const MAX_CONCURRENT_REQUESTS: usize = 16;
 #[derive(Debug, Clone, Copy)]
 pub struct ObjectStore<'a> {
     s3: &'a aws_sdk_s3::Client,
-    transforms: &'a Transforms,
+    transforms: &'a TransformContext,
     retry_policy: RetryPolicy,
     concurrency: usize,
 }
@@ -126,7 +126,7 @@ impl<'a> ObjectStore<'a> {
     /// [`MAX_CONCURRENT_REQUESTS`] objects are in flight.
     pub(crate) fn new(
         s3: &'a aws_sdk_s3::Client,
-        transforms: &'a Transforms,
+        transforms: &'a TransformContext,
         retry_policy: RetryPolicy,
     ) -> Self {
         ObjectStore {
@@ -161,7 +161,7 @@ pub enum OffloadError {
     #[error(
         "cannot upload attribute `{attribute}` of table `{table}` to {uri}, so the item was not \
          written. Check that the bucket exists (or override it with \
-         `Transforms::with_bucket_override`) and that the credentials allow s3:PutObject"
+         `TransformContext::with_bucket_override`) and that the credentials allow s3:PutObject"
     )]
     Upload {
         /// Table name as declared in the schema.

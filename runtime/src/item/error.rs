@@ -46,7 +46,7 @@ pub enum TransformError {
     /// The attribute is encrypted but the context has no keyring.
     #[error(
         "the attribute is encrypted with key `{key}` but no keyring is configured; \
-         pass one with `Transforms::new().with_keyring(...)` (or `ClientBuilder::keyring`)"
+         pass one with `TransformContext::new().with_keyring(...)` (or `ClientBuilder::keyring`)"
     )]
     NoKeyring {
         /// Key name from the schema.

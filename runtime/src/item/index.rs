@@ -20,8 +20,9 @@ pub struct Index<M, H, R = NoRange> {
 }
 
 impl<M, H, R> Index<M, H, R> {
-    /// The handle of index `name`; called by generated code.
-    pub const fn new(name: &'static str) -> Self {
+    /// The handle of index `name`, for the interface of generated code
+    /// (`__codegen::v1::index`): not public, so the key codecs of a handle come from the schema.
+    pub(crate) const fn from_name(name: &'static str) -> Self {
         Index {
             name,
             _marker: PhantomData,
@@ -35,13 +36,10 @@ impl<M, H, R> Index<M, H, R> {
 }
 
 impl<M: Model, H, R> Index<M, H, R> {
-    /// The index's schema.
-    pub fn schema(&self) -> &'static IndexSchema {
-        M::SCHEMA
-            .indexes
-            .iter()
-            .find(|i| i.name == self.name)
-            .expect("generated index handles name indexes of their model's schema")
+    /// The index's schema; `None` for a handle naming no index of `M` (generated handles
+    /// always name one; queries built from another fail with an error).
+    pub fn schema(&self) -> Option<&'static IndexSchema> {
+        M::SCHEMA.indexes.iter().find(|i| i.name == self.name)
     }
 }
 

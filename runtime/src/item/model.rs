@@ -7,7 +7,9 @@ use std::marker::PhantomData;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::item::error::{CodecError, DecodeError, EncodeError, ValueError};
-use crate::item::transform::{Encoded, EncryptMode, PendingUpload, Transform, Transforms};
+use crate::item::transform::{
+    Encoded, EncryptMode, PendingUpload, TransformContext, TransformSpec,
+};
 use crate::primitives::codec::Codec;
 
 /// A DynamoDB item: attribute name to value, as the AWS SDK uses it.
@@ -19,7 +21,7 @@ pub struct Field {
     /// DynamoDB attribute name.
     pub name: &'static str,
     /// Compression, encryption and offload, if any.
-    pub transform: Transform,
+    pub transform: TransformSpec,
 }
 
 impl Field {
@@ -27,7 +29,7 @@ impl Field {
     pub const fn plain(name: &'static str) -> Self {
         Field {
             name,
-            transform: Transform::NONE,
+            transform: TransformSpec::NONE,
         }
     }
 }
@@ -69,8 +71,9 @@ pub struct Attr<M, C, R = role::Value> {
 type Marker<M, C, R> = PhantomData<fn() -> (M, C, R)>;
 
 impl<M, C, R> Attr<M, C, R> {
-    /// Wraps a field description; called by generated code.
-    pub const fn new(field: Field) -> Self {
+    /// Wraps a field description, for the interface of generated code (`__codegen::v1::attr`):
+    /// not public, so the codec and role of a handle come from the schema.
+    pub(crate) const fn from_field(field: Field) -> Self {
         Attr {
             field,
             _marker: PhantomData,
@@ -249,25 +252,25 @@ pub trait Model: Sized + Send + Sync + 'static {
     ///
     /// Fails for a value that must be offloaded to S3: only [`crate::Client`] can upload it
     /// before the item is written.
-    fn to_item_with(&self, transforms: &Transforms) -> Result<Item, EncodeError> {
+    fn to_item_with(&self, transforms: &TransformContext) -> Result<Item, EncodeError> {
         let mut writer = ItemWriter::new(Self::SCHEMA, transforms);
         self.write_item(&mut writer)?;
         writer.finish()
     }
 
     /// Converts from a DynamoDB item, reversing attribute transforms with `transforms`.
-    fn from_item_with(item: Item, transforms: &Transforms) -> Result<Self, DecodeError> {
+    fn from_item_with(item: Item, transforms: &TransformContext) -> Result<Self, DecodeError> {
         Self::read_item(&mut ItemReader::new(Self::SCHEMA, item, transforms))
     }
 
     /// Converts to a DynamoDB item (models without encrypted or offloaded attributes).
     fn to_item(&self) -> Result<Item, EncodeError> {
-        self.to_item_with(Transforms::none())
+        self.to_item_with(TransformContext::none())
     }
 
     /// Converts from a DynamoDB item (models without encrypted or offloaded attributes).
     fn from_item(item: Item) -> Result<Self, DecodeError> {
-        Self::from_item_with(item, Transforms::none())
+        Self::from_item_with(item, TransformContext::none())
     }
 }
 
@@ -283,44 +286,18 @@ pub trait ModelKey: Sized + Clone + Send + Sync + 'static {
     fn from_item(item: &Item) -> Result<Self, DecodeError>;
 }
 
-/// Adds field `name` of a model to its `Debug` output; called by generated `Debug` impls.
-///
-/// The value of an encrypted attribute (deterministic or randomized, of any type) prints as
-/// `<redacted>`, as [`RootKey`](crate::primitives::crypto::RootKey) does, so logging a model never discloses
-/// what encryption protects; every other value prints with its own `Debug`. A raw identifier
-/// (`r#type`) prints without its `r#`, as `#[derive(Debug)]` prints it.
-pub fn debug_field(
-    out: &mut std::fmt::DebugStruct<'_, '_>,
-    name: &str,
-    field: Field,
-    value: &dyn std::fmt::Debug,
-) {
-    struct Redacted;
-    impl std::fmt::Debug for Redacted {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("<redacted>")
-        }
-    }
-    let name = name.strip_prefix("r#").unwrap_or(name);
-    if field.transform.encrypt.is_some() {
-        out.field(name, &Redacted);
-    } else {
-        out.field(name, value);
-    }
-}
-
 /// Builds an item attribute by attribute; used by generated `to_item_with`.
 #[derive(Debug)]
 pub struct ItemWriter<'a> {
     schema: &'static TableSchema,
-    transforms: &'a Transforms,
+    transforms: &'a TransformContext,
     item: Item,
     uploads: Vec<PendingUpload>,
 }
 
 impl<'a> ItemWriter<'a> {
     /// An empty item of the table `schema`.
-    pub fn new(schema: &'static TableSchema, transforms: &'a Transforms) -> Self {
+    pub fn new(schema: &'static TableSchema, transforms: &'a TransformContext) -> Self {
         ItemWriter {
             schema,
             transforms,
@@ -504,7 +481,7 @@ fn legacy_key_bytes(schema: &TableSchema, item: &Item, canonical: &[u8]) -> Vec<
 #[derive(Debug)]
 pub struct ItemReader<'a> {
     schema: &'static TableSchema,
-    transforms: &'a Transforms,
+    transforms: &'a TransformContext,
     item: Item,
     /// Computed before any attribute is taken out, when randomized encryption needs it.
     item_key: Option<Vec<u8>>,
@@ -516,7 +493,7 @@ pub struct ItemReader<'a> {
 
 impl<'a> ItemReader<'a> {
     /// Reads `item` of the table `schema`.
-    pub fn new(schema: &'static TableSchema, item: Item, transforms: &'a Transforms) -> Self {
+    pub fn new(schema: &'static TableSchema, item: Item, transforms: &'a TransformContext) -> Self {
         let item_key = schema
             .binds_item_key()
             .then(|| canonical_key_bytes(schema, &item));
@@ -577,7 +554,7 @@ impl<'a> ItemReader<'a> {
         let key_item = key_names(schema)
             .filter_map(|name| item.get(name).map(|v| (name.to_string(), v.clone())))
             .collect();
-        Self::new(schema, key_item, Transforms::none())
+        Self::new(schema, key_item, TransformContext::none())
     }
 
     /// Reads a required attribute (or the natural empty value of optionals and sets).

@@ -1,9 +1,11 @@
 //! Attribute transforms: the pipeline a declared attribute goes through on its way to DynamoDB,
 //! always in this order: **serialize -> compress -> encrypt -> offload**.
 //!
-//! Generated code declares each attribute's [`Transform`] as a constant; [`Transforms`] is the
-//! run-time context the pipeline needs (the keyring for encrypted attributes, limits, S3 bucket
-//! overrides).
+//! Two types, one per side of the pipeline: a [`TransformSpec`] is what the schema *declares* for
+//! one attribute (compress? encrypt with which key? offload where?), a constant in generated
+//! code; a [`TransformContext`] is what the pipeline *needs at run time* to apply those
+//! declarations (the keyring for encrypted attributes, limits, S3 bucket overrides), one per
+//! client.
 //!
 //! Stored forms of a transformed attribute:
 //! - `B`: the pipeline's bytes, inline in the item (compressed and/or encrypted);
@@ -46,9 +48,10 @@ pub struct Offload {
     pub threshold: u64,
 }
 
-/// The transforms declared for one attribute.
+/// The transforms the schema declares for one attribute: a constant of generated code. The
+/// run-time half, keys and overrides, is [`TransformContext`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Transform {
+pub struct TransformSpec {
     /// Compress with snappy.
     pub compress: bool,
     /// Encrypt with a named key.
@@ -57,9 +60,9 @@ pub struct Transform {
     pub offload: Option<Offload>,
 }
 
-impl Transform {
+impl TransformSpec {
     /// No transform: the value is stored with its natural DynamoDB type.
-    pub const NONE: Transform = Transform {
+    pub const NONE: TransformSpec = TransformSpec {
         compress: false,
         encrypt: None,
         offload: None,
@@ -211,14 +214,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// keyring, and offloaded ones are uploaded and fetched by [`crate::Client`].
 ///
 /// ```
-/// use dynamate::Transforms;
+/// use dynamate::TransformContext;
 /// use dynamate::primitives::crypto::{Keyring, RootKey};
 /// let keyring = Keyring::new().with_key("archive", 1, RootKey::from_bytes(&[7; 32])?)?;
-/// let transforms = Transforms::new().with_keyring(keyring);
+/// let transforms = TransformContext::new().with_keyring(keyring);
 /// # Ok::<(), dynamate::primitives::crypto::CryptoError>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Transforms {
+pub struct TransformContext {
     keyring: Option<Arc<Keyring>>,
     max_decompressed_len: usize,
     bucket_overrides: BTreeMap<String, String>,
@@ -228,19 +231,20 @@ pub struct Transforms {
     legacy_object_keys: bool,
 }
 
-impl Default for Transforms {
+impl Default for TransformContext {
     fn default() -> Self {
         Self::new()
     }
 }
 
-static NO_TRANSFORMS: std::sync::LazyLock<Transforms> = std::sync::LazyLock::new(Transforms::new);
+static NO_TRANSFORMS: std::sync::LazyLock<TransformContext> =
+    std::sync::LazyLock::new(TransformContext::new);
 
-impl Transforms {
+impl TransformContext {
     /// A context without keyring, with the default decompression limit
     /// ([`compress::DEFAULT_MAX_DECOMPRESSED_LEN`]) and no bucket overrides.
     pub fn new() -> Self {
-        Transforms {
+        TransformContext {
             keyring: None,
             max_decompressed_len: compress::DEFAULT_MAX_DECOMPRESSED_LEN,
             bucket_overrides: BTreeMap::new(),
@@ -252,7 +256,7 @@ impl Transforms {
     }
 
     /// The shared default context.
-    pub fn none() -> &'static Transforms {
+    pub fn none() -> &'static TransformContext {
         &NO_TRANSFORMS
     }
 
@@ -337,8 +341,8 @@ impl Transforms {
     /// Whether a read of attribute `attribute` of the table declared as `table` may follow
     /// `pointer`: only if this attribute could have written it, that is, in this context's bucket
     /// for `offload`, at exactly `{object prefix}{the SHA-256 the pointer records}` (the object
-    /// prefix of [`Transforms::object_location`], or its declared-name form, see
-    /// [`Transforms::with_legacy_object_keys`]).
+    /// prefix of [`TransformContext::object_location`], or its declared-name form, see
+    /// [`TransformContext::with_legacy_object_keys`]).
     pub fn accepts_pointer(
         &self,
         table: &str,
@@ -376,7 +380,7 @@ impl Transforms {
         &self,
         table: &'static str,
         attribute: &'static str,
-        transform: &Transform,
+        transform: &TransformSpec,
         item_key: Option<&[u8]>,
         value: &C::Value,
     ) -> Result<Encoded, CodecError> {
@@ -384,13 +388,13 @@ impl Transforms {
     }
 
     /// Runs the pipeline forward on already serialized bytes (`Codec::to_bytes`): what
-    /// [`Transforms::encode`] does after serializing, shared with expression operands so a
+    /// [`TransformContext::encode`] does after serializing, shared with expression operands so a
     /// condition on a compressed or deterministically encrypted attribute compares stored forms.
     pub(crate) fn encode_bytes(
         &self,
         table: &'static str,
         attribute: &'static str,
-        transform: &Transform,
+        transform: &TransformSpec,
         item_key: Option<&[u8]>,
         mut bytes: Vec<u8>,
     ) -> Result<Encoded, CodecError> {
@@ -447,7 +451,7 @@ impl Transforms {
         &self,
         table: &'static str,
         attribute: &'static str,
-        transform: &Transform,
+        transform: &TransformSpec,
         item_key: Option<&[u8]>,
         stored: AttributeValue,
     ) -> Result<C::Value, CodecError> {
@@ -497,7 +501,7 @@ fn aad<'a>(table: &'a str, attribute: &'a str, item_key: Option<&'a [u8]>) -> Aa
 
 #[cfg(test)]
 mod tests {
-    use super::{Offload, Pointer, Transforms, sha256_hex};
+    use super::{Offload, Pointer, TransformContext, sha256_hex};
 
     const OFFLOAD: Offload = Offload {
         bucket: "declared-bucket",
@@ -517,14 +521,14 @@ mod tests {
     #[test]
     fn only_pointers_the_attribute_could_have_written_are_accepted() {
         let sha = sha256_hex(b"x");
-        let transforms = Transforms::new()
+        let transforms = TransformContext::new()
             .with_bucket_override("declared-bucket", "env-bucket")
             .with_table_affixes("dev-".into(), "-1".into());
         assert_eq!(
             transforms.object_location("urls", "html", &OFFLOAD),
             ("env-bucket".into(), "dynamate/dev-urls-1/html/".into())
         );
-        let accepts = |t: &Transforms, bucket: &str, key: &str, sha: &str| {
+        let accepts = |t: &TransformContext, bucket: &str, key: &str, sha: &str| {
             t.accepts_pointer("urls", "html", &OFFLOAD, &pointer(bucket, key, sha))
         };
         let own = format!("dynamate/dev-urls-1/html/{sha}");
@@ -592,7 +596,7 @@ mod tests {
 
     #[test]
     fn without_affixes_the_run_time_name_is_the_declared_one() {
-        let transforms = Transforms::new();
+        let transforms = TransformContext::new();
         assert_eq!(
             transforms.object_location("urls", "html", &OFFLOAD),
             ("declared-bucket".into(), "dynamate/urls/html/".into())

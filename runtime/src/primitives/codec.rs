@@ -7,11 +7,11 @@
 //! | schema type | Rust type | codec | stored as |
 //! |---|---|---|---|
 //! | `string` | `String` | [`Str`] | `S` |
-//! | `bytes` | `Vec<u8>` | [`Bytes`] | `B` |
+//! | `bytes` | `Vec<u8>` | [`Binary`] | `B` |
 //! | `bool` | `bool` | [`Bool`] | `BOOL` |
 //! | integers, floats | `i8`..`u64`, `f32`, `f64` | [`Num`] | `N` |
 //! | `decimal` | [`Decimal`] | [`Num`] | `N` |
-//! | `datetime` | `DateTime<Utc>` | [`DateTime`] | `S`, `2024-01-02T03:04:05.123456+0000` |
+//! | `datetime` | `DateTime<Utc>` | [`Timestamp`] | `S`, `2024-01-02T03:04:05.123456+0000` |
 //! | `ttl` | `DateTime<Utc>` | [`Ttl`] | `N`, whole seconds since the Unix epoch |
 //! | `version` | `u64` | [`Num`] | `N` |
 //! | `json` | `serde_json::Value` or a serde type | [`Json`] | `S`, JSON text |
@@ -157,10 +157,11 @@ impl Codec for Str {
     }
 }
 
-/// `bytes` stored as `B`.
-pub struct Bytes;
+/// `bytes` stored as `B`. (Named for what DynamoDB calls the type, so it does not shadow
+/// `bytes::Bytes`.)
+pub struct Binary;
 
-impl Codec for Bytes {
+impl Codec for Binary {
     type Value = Vec<u8>;
     const DYNAMO_TYPE: &'static str = "B";
 
@@ -341,10 +342,10 @@ impl<T: Number> Codec for Num<T> {
 /// `datetime`: a UTC timestamp stored as `S` in the format pynamodb's `UTCDateTimeAttribute`
 /// uses (`%Y-%m-%dT%H:%M:%S.%f+0000`), so stored values sort by time. Timestamps with
 /// sub-microsecond precision are written with nine fractional digits, which keeps them exact and
-/// still sorting correctly.
-pub struct DateTime;
+/// still sorting correctly. (Not `DateTime`, which would shadow `chrono::DateTime`.)
+pub struct Timestamp;
 
-impl Codec for DateTime {
+impl Codec for Timestamp {
     type Value = chrono::DateTime<Utc>;
     const DYNAMO_TYPE: &'static str = "S";
 

@@ -1,45 +1,25 @@
 //! The `Ledger` table of schemas/ledger.toml written out by hand (number hash and range keys, a
-//! randomized `memo`), for runtime tests that need a schema without the code generator.
+//! randomized `memo`), for runtime tests that need a schema without the code generator. Written
+//! as generated code writes it, through the codegen interface.
 #![allow(dead_code)] // each test file uses a subset
 
+use dynamate::__codegen::v1;
 use dynamate::Field;
-use dynamate::item::model::{
-    Attr, Billing, KeyAttribute, KeySchema, ScalarType, TableSchema, role,
-};
-use dynamate::item::transform::{Encrypt, EncryptMode, Transform};
+use dynamate::item::model::{Attr, TableSchema, role};
 use dynamate::primitives::codec::Str;
 
-pub const MEMO: Field = Field {
-    name: "memo",
-    transform: Transform {
-        compress: false,
-        encrypt: Some(Encrypt {
-            mode: EncryptMode::Randomized,
-            key: "archive",
-        }),
-        offload: None,
-    },
-};
+pub const MEMO: Field = v1::transformed("memo", false, v1::randomized("archive"), None);
 
-pub static SCHEMA: TableSchema = TableSchema {
-    type_name: "Ledger",
-    table_name: "ledger",
-    region: "us-east-1",
-    key: KeySchema {
-        hash: KeyAttribute {
-            name: "account",
-            scalar: ScalarType::N,
-        },
-        range: Some(KeyAttribute {
-            name: "seq",
-            scalar: ScalarType::N,
-        }),
-    },
-    indexes: &[],
-    billing: Billing::PayPerRequest,
-    ttl_attribute: None,
-    version_attribute: None,
-    fields: &[Field::plain("account"), Field::plain("seq"), MEMO],
-};
+pub static SCHEMA: TableSchema = v1::table(
+    "Ledger",
+    "ledger",
+    "us-east-1",
+    v1::hash_range_key(v1::number_key("account"), v1::number_key("seq")),
+    &[],
+    v1::ON_DEMAND,
+    None,
+    None,
+    &[v1::field("account"), v1::field("seq"), MEMO],
+);
 
-pub const MEMO_ATTR: Attr<(), Str, role::Randomized> = Attr::new(MEMO);
+pub const MEMO_ATTR: Attr<(), Str, role::Randomized> = v1::attr(MEMO);

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus,
 };
 use dynamate::item::model::{KeyAttribute, ScalarType};
-use dynamate::{Client, Item, Model, Transforms};
+use dynamate::{Client, Item, Model, TransformContext};
 use dynamate_tests::support::{Server, builder, unique_name};
 
 /// The buckets the example schemas declare.
@@ -14,17 +14,17 @@ pub const SCHEMA_BUCKETS: [&str; 2] = ["my-bucket", "orders-bucket"];
 
 /// A moto client whose schema buckets map to one new bucket, and that bucket's name.
 pub async fn client_with_bucket() -> (Client, String) {
-    client_with_transforms(Transforms::new()).await
+    client_with_transforms(TransformContext::new()).await
 }
 
 /// [`client_with_bucket`] with a keyring (and whatever else) in `transforms`.
-pub async fn client_with_transforms(transforms: Transforms) -> (Client, String) {
+pub async fn client_with_transforms(transforms: TransformContext) -> (Client, String) {
     client_on(Server::Moto, transforms).await
 }
 
 /// A client whose DynamoDB is `server` and whose S3 is moto (dynalite serves no S3), with the
 /// schema buckets mapped to one new bucket, and that bucket's name.
-pub async fn client_on(server: Server, transforms: Transforms) -> (Client, String) {
+pub async fn client_on(server: Server, transforms: TransformContext) -> (Client, String) {
     let bucket = new_bucket().await;
     let transforms = SCHEMA_BUCKETS.iter().fold(transforms, |t, declared| {
         t.with_bucket_override(*declared, &bucket)

@@ -203,10 +203,12 @@ impl<M, C: Compare> Attr<M, C, role::RangeKey> {
 impl<M: crate::Model, H: Compare, R> Index<M, H, R> {
     /// The index's partition key equals `value`: the key condition of a query on the index.
     pub fn key(&self, value: impl IntoOperand<OperandOf<H>>) -> HashCondition<M> {
-        let schema = self.schema();
-        let field = field_of::<M>(schema.key.hash.name);
+        // A handle naming no index of `M` yields a condition the query rejects: it names the
+        // missing index, which the query looks up again.
+        let hash = self.schema().map_or("", |schema| schema.key.hash.name);
+        let field = field_of::<M>(hash);
         HashCondition::new(
-            Some(schema.name),
+            Some(self.name()),
             Operand::new::<H::Operand>(field, &value.into_operand()),
         )
     }
@@ -216,9 +218,11 @@ impl<M: crate::Model, H, R: Compare> Index<M, H, R> {
     /// The index's sort key, to build a sort key condition:
     /// `Product::BY_CATEGORY.range().between(low, high)`.
     pub fn range(&self) -> IndexRange<M, R> {
-        let schema = self.schema();
-        let name = schema.key.range.map_or("", |r| r.name);
-        IndexRange::new(Some(schema.name), field_of::<M>(name))
+        let name = self
+            .schema()
+            .and_then(|schema| schema.key.range)
+            .map_or("", |r| r.name);
+        IndexRange::new(Some(self.name()), field_of::<M>(name))
     }
 }
 

@@ -2,17 +2,20 @@
 //! ([`Update`]), key conditions of queries ([`HashCondition`], [`RangeCondition`]).
 //!
 //! Expressions are built from the attribute handles generated models expose (`Product::STOCK`;
-//! here written by hand):
+//! here built as generated code builds them):
 //!
 //! ```
 //! use dynamate::primitives::codec::{Num, Str};
 //! use dynamate::item::expr::{Condition, Update};
 //! use dynamate::item::model::role;
-//! use dynamate::{Attr, Field};
+//! use dynamate::Attr;
 //!
 //! struct Product;
-//! const NAME: Attr<Product, Str, role::Value> = Attr::new(Field::plain("name"));
-//! const STOCK: Attr<Product, Num<i32>, role::Value> = Attr::new(Field::plain("stock"));
+//! # use dynamate::__codegen::v1;
+//! const NAME: Attr<Product, Str, role::Value> = /* generated */
+//! #   v1::attr(v1::field("name"));
+//! const STOCK: Attr<Product, Num<i32>, role::Value> = /* generated */
+//! #   v1::attr(v1::field("stock"));
 //!
 //! let filter: Condition<Product> =
 //!     NAME.begins_with("Blue") & STOCK.between(1, 100) & !NAME.eq("Blue whale");
@@ -27,9 +30,10 @@
 //! compiler output, for example:
 //!
 //! ```ignore
-//! # use dynamate::{Attr, Field, item::model::role, primitives::codec::Bytes, item::expr::Condition};
+//! # use dynamate::{Attr, item::model::role, primitives::codec::Binary, item::expr::Condition};
 //! # struct Archive;
-//! const SECRET: Attr<Archive, Bytes, role::Randomized> = Attr::new(Field::plain("secret"));
+//! const SECRET: Attr<Archive, Binary, role::Randomized> = /* generated */
+//! #   dynamate::__codegen::v1::attr(dynamate::__codegen::v1::transformed("secret", false, dynamate::__codegen::v1::randomized("k"), None));
 //! // error[E0277]: an attribute encrypted in randomized mode cannot be compared in a filter or
 //! // condition, nor changed in place
 //! let filter: Condition<Archive> = SECRET.eq(vec![1, 2, 3]);
@@ -61,7 +65,7 @@ pub(crate) use placeholders::Placeholders;
 
 use crate::item::error::EncodeError;
 use crate::item::model::TableSchema;
-use crate::item::transform::Transforms;
+use crate::item::transform::TransformContext;
 
 /// What rendering an expression needs: the table (for encoding operands and for errors) and the
 /// transform context of the client.
@@ -70,7 +74,7 @@ pub(crate) struct Context<'a> {
     /// The model's schema.
     pub schema: &'static TableSchema,
     /// Keyring and limits for operands on transformed attributes.
-    pub transforms: &'a Transforms,
+    pub transforms: &'a TransformContext,
     /// The DynamoDB operation, for errors.
     pub operation: &'static str,
     /// The resolved table name, for errors.

@@ -7,8 +7,8 @@ use crate::item::error::{CodecError, EncodeError};
 use crate::item::model::{Field, role};
 use crate::item::transform::{Encoded, PendingUpload};
 use crate::primitives::codec::{
-    BinarySet, Bool, Bytes, Codec, DateTime, Json, List, Map, Num, Number, NumberSet, Opt, Str,
-    StringSet, Ttl,
+    Binary, BinarySet, Bool, Codec, Json, List, Map, Num, Number, NumberSet, Opt, Str, StringSet,
+    Timestamp, Ttl,
 };
 
 /// Codecs whose attributes can be compared; `Operand` is the codec of the value compared with
@@ -25,7 +25,7 @@ macro_rules! compare_self {
         }
     )*};
 }
-compare_self!(Str, Bytes, Bool, DateTime, Ttl, StringSet, BinarySet);
+compare_self!(Str, Binary, Bool, Timestamp, Ttl, StringSet, BinarySet);
 
 impl<T: Number> Compare for Num<T> {
     type Operand = Self;
@@ -60,7 +60,7 @@ impl Contains for StringSet {
     type Element = Str;
 }
 impl Contains for BinarySet {
-    type Element = Bytes;
+    type Element = Binary;
 }
 impl<T: Number + Ord> Contains for NumberSet<T> {
     type Element = Num<T>;
@@ -75,7 +75,7 @@ impl<C: Contains> Contains for Opt<C> {
 /// Codecs `begins_with` applies to (strings and binaries).
 pub trait Prefix: Codec {}
 impl Prefix for Str {}
-impl Prefix for Bytes {}
+impl Prefix for Binary {}
 
 /// Set codecs, for `add_to_set` and `delete_from_set` updates.
 pub trait SetCodec: Codec {}
