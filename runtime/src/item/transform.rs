@@ -184,7 +184,7 @@ impl Pointer {
 
 /// The key prefix of one attribute's objects: `{prefix}/{table}/{attribute}/` (without the
 /// leading `{prefix}/` when the prefix is empty). Object keys append the SHA-256 in hex.
-pub fn object_prefix(prefix: &str, table: &str, attribute: &str) -> String {
+pub(crate) fn object_prefix(prefix: &str, table: &str, attribute: &str) -> String {
     if prefix.is_empty() {
         format!("{table}/{attribute}/")
     } else {
