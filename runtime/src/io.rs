@@ -10,5 +10,6 @@ pub mod offload;
 pub mod ops;
 pub mod retry;
 pub mod rotation;
+pub mod sweep;
 pub mod tracker;
 pub mod transact;

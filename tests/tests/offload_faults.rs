@@ -6,7 +6,7 @@ mod offload_common;
 use std::time::Duration;
 
 use dynamate::io::offload::OffloadError;
-use dynamate::io::offload::sweep::{Progress, SweepOptions, sweep_model};
+use dynamate::io::sweep::{Progress, SweepOptions, sweep_model};
 use dynamate::{Error, TransformContext};
 use dynamate_tests::support::{Server, builder};
 use dynamate_tests::{Url, UrlKey};
@@ -124,9 +124,11 @@ async fn dynamodb_failing_after_the_upload_leaves_an_orphan_the_sweep_removes() 
     let options = SweepOptions {
         grace: Duration::from_secs(3600),
         dry_run: false,
-        progress: Progress::Never,
+        progress: Progress::none(),
     };
-    let report = sweep_model::<Url>(&client, options).await.expect("sweep");
+    let report = sweep_model::<Url>(&client, options.clone())
+        .await
+        .expect("sweep");
     assert_eq!(
         (report.scanned, report.recent, report.deleted),
         (3, 1, 0),

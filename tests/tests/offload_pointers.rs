@@ -6,7 +6,7 @@
 mod offload_common;
 
 use dynamate::io::offload::OffloadError;
-use dynamate::io::offload::sweep::{Progress, SweepOptions, sweep_model};
+use dynamate::io::sweep::{Progress, SweepOptions, sweep_model};
 use dynamate::item::transform::sha256_hex;
 use dynamate::{Error, TransformContext};
 use dynamate_tests::support::Server;
@@ -368,7 +368,7 @@ async fn objects_under_the_declared_table_name_stay_readable() {
         let options = SweepOptions {
             grace: std::time::Duration::ZERO,
             dry_run: false,
-            progress: Progress::Never,
+            progress: Progress::none(),
         };
         let report = sweep_model::<Url>(&victim.client, options)
             .await

@@ -1,11 +1,14 @@
 //! The sweep of unreferenced offloaded objects against moto: dry run, grace period, referenced
-//! objects never removed, and the deduplication race driven step by step.
+//! objects never removed, the deduplication race driven step by step, and progress reports.
 
 mod offload_common;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dynamate::io::offload::sweep::{Progress, SweepOptions, SweepPlan, SweepTarget, sweep_model};
+use dynamate::io::sweep::{
+    Progress, SweepEvent, SweepOptions, SweepPlan, SweepTarget, sweep_model,
+};
 use dynamate_tests::{Url, UrlKey};
 use offload_common::*;
 
@@ -21,7 +24,7 @@ fn now(dry_run: bool) -> SweepOptions {
     SweepOptions {
         grace: Duration::ZERO,
         dry_run,
-        progress: Progress::Never,
+        progress: Progress::none(),
     }
 }
 
@@ -301,4 +304,45 @@ async fn a_sweep_for_one_environment_never_deletes_another_environments_objects(
             .expect("sweep prod");
         assert_eq!((report.referenced, report.deleted), (2, 0), "{report}");
     }
+}
+
+/// The progress callback hears each step, in order, with the counts the report ends with.
+#[tokio::test]
+async fn progress_reports_each_step_to_the_callback() {
+    let (client, _bucket) = client_with_bucket().await;
+    table_with_an_orphan(&client).await;
+    let_a_second_pass().await;
+
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let heard = Arc::clone(&events);
+    let options = SweepOptions {
+        progress: Progress::new(move |event| heard.lock().expect("lock").push(event)),
+        ..now(false)
+    };
+    let report = sweep_model::<Url>(&client, options).await.expect("sweep");
+    assert_eq!(report.deleted, 1, "{report}");
+    let events = events.lock().expect("lock").clone();
+    let last_listed = events.iter().rev().find_map(|event| match event {
+        SweepEvent::Listed { objects } => Some(*objects),
+        _ => None,
+    });
+    let last_scanned = events.iter().rev().find_map(|event| match event {
+        SweepEvent::Scanned { items } => Some(*items),
+        _ => None,
+    });
+    assert_eq!(
+        (last_listed, last_scanned),
+        (Some(report.scanned), Some(report.items)),
+        "{events:?}"
+    );
+    assert_eq!(
+        events[events.len() - 4..],
+        [
+            SweepEvent::Planned { candidates: 1 },
+            SweepEvent::Deleting { total: 1 },
+            SweepEvent::Checked { done: 1, total: 1 },
+            SweepEvent::Finished,
+        ],
+        "{events:?}"
+    );
 }

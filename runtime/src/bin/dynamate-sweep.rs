@@ -13,13 +13,15 @@
 //!
 //! The AWS configuration (credentials, region, `AWS_ENDPOINT_URL`) comes from the environment.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use dynamate::io::offload::sweep::{
-    OffloadedAttribute, Progress, SweepOptions, SweepTarget, sweep,
+use dynamate::io::sweep::{
+    OffloadedAttribute, Progress, SweepEvent, SweepOptions, SweepTarget, sweep,
 };
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Removes S3 objects of offloaded attributes that no item references (dry run unless --delete).
 #[derive(Debug, Parser)]
@@ -69,13 +71,67 @@ enum ProgressArg {
     Never,
 }
 
-impl From<ProgressArg> for Progress {
-    fn from(value: ProgressArg) -> Self {
-        match value {
-            ProgressArg::Auto => Progress::Auto,
-            ProgressArg::Always => Progress::Always,
-            ProgressArg::Never => Progress::Never,
+impl ProgressArg {
+    /// The sweep's progress callback for this choice: a bar on a terminal, lines on stderr
+    /// otherwise (with `always`), or nothing.
+    fn progress(self) -> Progress {
+        let terminal = std::io::stderr().is_terminal();
+        match self {
+            ProgressArg::Auto | ProgressArg::Always if terminal => {
+                let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+                    .with_style(ProgressStyle::default_spinner());
+                bar.enable_steady_tick(Duration::from_millis(200));
+                Progress::new(move |event| show_on_bar(&bar, event))
+            }
+            ProgressArg::Always => Progress::new(print_line),
+            ProgressArg::Auto | ProgressArg::Never => Progress::none(),
         }
+    }
+}
+
+fn show_on_bar(bar: &ProgressBar, event: SweepEvent) {
+    match event {
+        SweepEvent::Deleting { total } => {
+            bar.set_length(total);
+            bar.set_position(0);
+            bar.set_style(
+                ProgressStyle::with_template("deleting {wide_bar} {pos}/{len} ({eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+        }
+        SweepEvent::Checked { done, .. } => bar.set_position(done),
+        SweepEvent::Finished => bar.finish_and_clear(),
+        other => {
+            if let Some(message) = describe(other) {
+                bar.set_message(message);
+            }
+        }
+    }
+}
+
+/// Deletions between two progress lines.
+const LINE_EVERY: u64 = 1000;
+
+fn print_line(event: SweepEvent) {
+    let line = match event {
+        SweepEvent::Checked { done, .. } if done.is_multiple_of(LINE_EVERY) => {
+            Some(format!("{done} objects checked for deletion"))
+        }
+        other => describe(other),
+    };
+    if let Some(line) = line {
+        eprintln!("sweep: {line}");
+    }
+}
+
+/// The message for a step of the sweep (`None` for the events a bar shows as its position).
+fn describe(event: SweepEvent) -> Option<String> {
+    match event {
+        SweepEvent::Listed { objects } => Some(format!("listed {objects} objects")),
+        SweepEvent::Scanned { items } => Some(format!("scanned {items} items")),
+        SweepEvent::Planned { candidates } => Some(format!("{candidates} unreferenced objects")),
+        SweepEvent::Deleting { total } => Some(format!("deleting up to {total} objects")),
+        _ => None,
     }
 }
 
@@ -138,7 +194,7 @@ async fn main() -> ExitCode {
     let options = SweepOptions {
         grace: args.grace,
         dry_run: !args.delete,
-        progress: args.progress.into(),
+        progress: args.progress.progress(),
     };
     match sweep(&client, &target, options).await {
         Ok(report) => {

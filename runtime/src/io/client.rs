@@ -86,16 +86,18 @@ impl Client {
         self.resolve_table_name(M::SCHEMA.table_name)
     }
 
-    /// Converts a model to the item to write, uploading its offloaded attributes first (so the
-    /// item never points at a missing object). Every write operation goes through here.
+    /// Low-level: converts a model to the item to write, uploading its offloaded attributes first
+    /// (so the item never points at a missing object). Every write operation goes through here;
+    /// call it only to write an item with the SDK yourself.
     pub async fn encode_item<M: Model>(&self, model: &M) -> Result<Item, Error> {
         let (item, uploads) = self.encode_parts(model)?;
         self.object_store().upload(uploads).await?;
         Ok(item)
     }
 
-    /// Converts an item read from DynamoDB to a model, fetching and verifying its offloaded
-    /// attributes. Every read operation goes through here.
+    /// Low-level: converts an item read from DynamoDB to a model, fetching and verifying its
+    /// offloaded attributes. Every read operation goes through here; call it only for items
+    /// read with the SDK yourself.
     pub async fn decode_item<M: Model>(&self, mut item: Item) -> Result<M, Error> {
         self.object_store().fetch(M::SCHEMA, &mut item).await?;
         Ok(M::read_item(&mut ItemReader::new(
@@ -105,7 +107,8 @@ impl Client {
         ))?)
     }
 
-    /// `declared` with this client's prefix and suffix.
+    /// Low-level: `declared` (a table name as a schema declares it) with this client's prefix
+    /// and suffix; [`Client::table_name`] does this for a model.
     pub fn resolve_table_name(&self, declared: &str) -> String {
         self.inner.transforms.table_name(declared)
     }

@@ -5,6 +5,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64ct::{Base64, Encoding};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::io::client::Client;
 use crate::io::error::Error;
@@ -73,17 +74,16 @@ fn key_text(value: &AttributeValue) -> String {
     percent_encode(&text)
 }
 
+/// RFC 3986's unreserved characters, the only ones URLs keep unencoded.
+const UNRESERVED_KEPT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes every byte except RFC 3986's unreserved characters.
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+fn percent_encode(text: &str) -> String {
+    utf8_percent_encode(text, UNRESERVED_KEPT).to_string()
 }
 
 impl Client {

@@ -1,5 +1,6 @@
 //! S3 offload of large attributes: create-only uploads of content-addressed objects before the
-//! item is written, verified fetches on read, and a sweep of unreferenced objects.
+//! item is written and verified fetches on read, through an [`ObjectStore`]. The
+//! [sweep](crate::io::sweep) removes unreferenced objects.
 //!
 //! # Stored form
 //!
@@ -28,7 +29,7 @@
 //!   the write with [`OffloadError::UploadConflict`]; other errors with [`OffloadError::Upload`]. An existing object is then
 //!   *refreshed*: copied onto itself (`CopyObject`, metadata `REPLACE`), which sets
 //!   its `LastModified` to now. This second request is what makes deduplication safe against a
-//!   concurrent [`sweep`]: see "Race safety" below. If the refresh finds the object gone
+//!   concurrent [sweep](crate::io::sweep): see "Race safety" below. If the refresh finds the object gone
 //!   (a sweep deleted it in between), the value is uploaded again.
 //! - An unchanged value costs nothing: [`Client::encode_item_replacing`](crate::Client::encode_item_replacing) skips the objects the
 //!   stored item already points at (the caller must condition its write on that stored item, for
@@ -96,7 +97,6 @@ use crate::item::model::{Item, TableSchema};
 use crate::item::transform::{Pointer, TransformContext, TransformError};
 
 mod fetch;
-pub mod sweep;
 mod upload;
 
 pub use upload::{MULTIPART_THRESHOLD, PART_SIZE};
@@ -306,7 +306,7 @@ pub struct ForeignPointer {
 }
 
 /// The HTTP status of a failed SDK request, if a response arrived.
-fn http_status<E>(error: &SdkError<E, HttpResponse>) -> Option<u16> {
+pub(crate) fn http_status<E>(error: &SdkError<E, HttpResponse>) -> Option<u16> {
     error
         .raw_response()
         .map(|response| response.status().as_u16())

@@ -187,7 +187,7 @@ impl Pointer {
 
 /// The key prefix of one attribute's objects: `{prefix}/{table}/{attribute}/` (without the
 /// leading `{prefix}/` when the prefix is empty). Object keys append the SHA-256 in hex.
-pub fn object_prefix(prefix: &str, table: &str, attribute: &str) -> String {
+pub(crate) fn object_prefix(prefix: &str, table: &str, attribute: &str) -> String {
     if prefix.is_empty() {
         format!("{table}/{attribute}/")
     } else {
@@ -200,12 +200,10 @@ fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// Lowercase hex SHA-256.
+/// Lowercase hex SHA-256, as offload pointers and object keys record it. Low-level: public so
+/// that tools and tests can check an object against its pointer.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    base16ct::lower::encode_string(&Sha256::digest(bytes))
 }
 
 /// Run-time context of the transform pipeline.

@@ -107,7 +107,7 @@ pub trait Codec {
 }
 
 /// The DynamoDB type code of an attribute value, for error messages.
-pub fn type_name(value: &AttributeValue) -> &'static str {
+pub(crate) fn type_name(value: &AttributeValue) -> &'static str {
     match value {
         AttributeValue::S(_) => "S",
         AttributeValue::N(_) => "N",
@@ -586,7 +586,8 @@ set_codec!(
 );
 
 pub mod canonical {
-    //! A compact, deterministic byte encoding of an [`AttributeValue`], used as the serialized
+    //! Low-level (generated code and applications need nothing here; public for property tests
+    //! and tools that inspect stored bytes): a compact, deterministic byte encoding of an [`AttributeValue`], used as the serialized
     //! form of non-string, non-binary values before compression or encryption, for the item key
     //! that randomized encryption binds to ([`crate::item::model::canonical_key_bytes`]) and for
     //! cursors.

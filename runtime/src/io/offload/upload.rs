@@ -11,6 +11,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::{BoxError, CONTENT_TYPE, ObjectStore, OffloadError, http_status};
 use crate::io::retry::RetryPolicy;
@@ -246,17 +247,18 @@ async fn refresh(s3: &aws_sdk_s3::Client, object: &Object) -> Result<bool, Faile
     }
 }
 
+/// What `x-amz-copy-source` percent-encodes in a key: all but RFC 3986's unreserved
+/// characters and `/`.
+const COPY_SOURCE_KEY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
 /// `bucket/key` for `x-amz-copy-source`, percent-encoded except for `/`.
 fn copy_source(bucket: &str, key: &str) -> String {
-    let mut out = format!("{bucket}/");
-    for byte in key.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    format!("{bucket}/{}", utf8_percent_encode(key, COPY_SOURCE_KEY))
 }
 
 /// A create-only multipart upload; aborted unless it completes with a new object.

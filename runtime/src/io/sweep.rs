@@ -13,7 +13,7 @@
 //!    that old, naming the version seen in a versioned bucket.
 //!
 //! Why this never removes an object a save relies on, including an old orphan that a concurrent
-//! save deduplicates onto: see "Race safety" in the [offload module docs](super).
+//! save deduplicates onto: see "Race safety" in the [offload module docs](crate::io::offload).
 //!
 //! Objects that earlier versions of dynamate stored under the table name *as declared* (one
 //! namespace for every environment's table of that schema) are outside every run-time namespace,
@@ -23,7 +23,7 @@
 //! ```no_run
 //! # async fn example(client: &dynamate::Client) -> Result<(), dynamate::io::offload::OffloadError> {
 //! use std::time::Duration;
-//! use dynamate::io::offload::sweep::{SweepOptions, SweepTarget, sweep};
+//! use dynamate::io::sweep::{SweepOptions, SweepTarget, sweep};
 //! # let schema: &'static dynamate::TableSchema = unimplemented!();
 //! let target = SweepTarget::from_schema(client, schema);
 //! let report = sweep(client, &target, SweepOptions {
@@ -38,16 +38,15 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::io::IsTerminal;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt, stream};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{BoxError, MAX_CONCURRENT_REQUESTS, OffloadError, http_status};
 use crate::io::client::Client;
+use crate::io::offload::{BoxError, MAX_CONCURRENT_REQUESTS, OffloadError, http_status};
 use crate::item::model::{Model, TableSchema};
 use crate::item::transform::{Pointer, object_prefix};
 
@@ -104,27 +103,87 @@ impl SweepTarget {
     }
 }
 
-/// When to show progress on stderr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Progress {
-    /// A progress bar when stderr is a terminal, nothing otherwise.
-    #[default]
-    Auto,
-    /// A progress bar on a terminal, plain progress lines otherwise (for logs).
-    Always,
-    /// Nothing.
-    Never,
+/// What a sweep reports while it runs, to the callback of [`SweepOptions::progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SweepEvent {
+    /// Objects listed so far (after each page of the listing).
+    Listed {
+        /// Objects listed under every offloaded attribute's prefix so far.
+        objects: u64,
+    },
+    /// Items scanned so far (every thousand items, and once at the end of the scan).
+    Scanned {
+        /// Items of the table seen so far.
+        items: u64,
+    },
+    /// Steps 1-3 are done: this many objects are unreferenced and old enough to delete.
+    Planned {
+        /// The candidates found.
+        candidates: u64,
+    },
+    /// Step 4 starts: each candidate is checked again and deleted if still old.
+    Deleting {
+        /// Candidates to check.
+        total: u64,
+    },
+    /// One more candidate was checked (and deleted, or kept because it changed meanwhile).
+    Checked {
+        /// Candidates checked so far.
+        done: u64,
+        /// Candidates to check.
+        total: u64,
+    },
+    /// The sweep (or the dry run) is over.
+    Finished,
+}
+
+/// Items between two [`SweepEvent::Scanned`] reports.
+const SCANNED_EVERY: u64 = 1000;
+
+/// Where a sweep reports its progress: nowhere (the default), or a callback that receives each
+/// [`SweepEvent`] (a terminal progress bar, log lines, metrics). The callback may run on
+/// several tasks at once; keep it short.
+#[derive(Clone, Default)]
+pub struct Progress(Option<Arc<dyn Fn(SweepEvent) + Send + Sync>>);
+
+impl Progress {
+    /// No progress reports.
+    pub fn none() -> Self {
+        Progress(None)
+    }
+
+    /// Calls `report` with each event.
+    pub fn new(report: impl Fn(SweepEvent) + Send + Sync + 'static) -> Self {
+        Progress(Some(Arc::new(report)))
+    }
+
+    fn report(&self, event: SweepEvent) {
+        if let Some(report) = &self.0 {
+            report(event);
+        }
+    }
+}
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Progress(<callback>)"
+        } else {
+            "Progress(none)"
+        })
+    }
 }
 
 /// How a sweep runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SweepOptions {
     /// Objects modified more recently than this are kept even when unreferenced (a save may be
     /// between its upload and its item write). Default: 24 hours.
     pub grace: Duration,
     /// Report what would be deleted without deleting anything. Default: `true`.
     pub dry_run: bool,
-    /// Progress display. Default: [`Progress::Auto`].
+    /// Where progress is reported. Default: [`Progress::none`].
     pub progress: Progress,
 }
 
@@ -133,7 +192,7 @@ impl Default for SweepOptions {
         SweepOptions {
             grace: Duration::from_secs(24 * 3600),
             dry_run: true,
-            progress: Progress::Auto,
+            progress: Progress::none(),
         }
     }
 }
@@ -195,8 +254,9 @@ pub async fn sweep(
     target: &SweepTarget,
     options: SweepOptions,
 ) -> Result<SweepReport, OffloadError> {
+    let dry_run = options.dry_run;
     let plan = SweepPlan::new(client, target, options).await?;
-    if options.dry_run {
+    if dry_run {
         Ok(plan.into_report())
     } else {
         plan.execute(client).await
@@ -228,7 +288,7 @@ pub struct SweepPlan {
     cutoff: Cutoff,
     candidates: Vec<Candidate>,
     report: SweepReport,
-    progress: Meter,
+    progress: Progress,
 }
 
 impl SweepPlan {
@@ -239,7 +299,7 @@ impl SweepPlan {
         options: SweepOptions,
     ) -> Result<SweepPlan, OffloadError> {
         let cutoff = Cutoff::new(options.grace);
-        let progress = Meter::new(options.progress);
+        let progress = options.progress;
         let listed = list_objects(client, target, &progress).await?;
         let references = scan_references(client, target, &progress).await?;
         let mut report = SweepReport {
@@ -264,7 +324,9 @@ impl SweepPlan {
                 candidates.push(object.candidate);
             }
         }
-        progress.say(format!("{} unreferenced objects", candidates.len()));
+        progress.report(SweepEvent::Planned {
+            candidates: candidates.len() as u64,
+        });
         Ok(SweepPlan {
             cutoff,
             candidates,
@@ -280,7 +342,7 @@ impl SweepPlan {
 
     /// What a dry run reports: the candidates found, nothing deleted.
     pub fn into_report(self) -> SweepReport {
-        self.progress.finish();
+        self.progress.report(SweepEvent::Finished);
         self.report
     }
 
@@ -293,11 +355,16 @@ impl SweepPlan {
             progress,
         } = self;
         report.dry_run = false;
-        progress.start_deleting(candidates.len() as u64);
+        let total = candidates.len() as u64;
+        progress.report(SweepEvent::Deleting { total });
+        let done = AtomicU64::new(0);
         let outcomes: Vec<Deletion> = stream::iter(&candidates)
             .map(|candidate| async {
                 let outcome = delete_if_old(client.s3(), cutoff, candidate).await;
-                progress.deleted_one();
+                progress.report(SweepEvent::Checked {
+                    done: done.fetch_add(1, Ordering::Relaxed) + 1,
+                    total,
+                });
                 outcome.map_err(|source| OffloadError::Sweep {
                     location: format!("s3://{}/{}", candidate.bucket, candidate.key),
                     step: "deleting an unreferenced object",
@@ -316,7 +383,7 @@ impl SweepPlan {
                 Deletion::Changed => report.changed += 1,
             }
         }
-        progress.finish();
+        progress.report(SweepEvent::Finished);
         Ok(report)
     }
 }
@@ -355,7 +422,7 @@ struct Listed {
 async fn list_objects(
     client: &Client,
     target: &SweepTarget,
-    progress: &Meter,
+    progress: &Progress,
 ) -> Result<Vec<Listed>, OffloadError> {
     let mut listed = Vec::new();
     for attribute in &target.attributes {
@@ -388,7 +455,9 @@ async fn list_objects(
                         })
                     }),
             );
-            progress.say(format!("listed {} objects", listed.len()));
+            progress.report(SweepEvent::Listed {
+                objects: listed.len() as u64,
+            });
         }
     }
     Ok(listed)
@@ -403,7 +472,7 @@ struct References {
 async fn scan_references(
     client: &Client,
     target: &SweepTarget,
-    progress: &Meter,
+    progress: &Progress,
 ) -> Result<References, OffloadError> {
     let mut references = References {
         items: 0,
@@ -437,9 +506,16 @@ async fn scan_references(
                 .filter_map(pointer_of)
                 .map(|p| (p.bucket, p.key)),
         );
-        if references.items.is_multiple_of(1000) {
-            progress.say(format!("scanned {} items", references.items));
+        if references.items.is_multiple_of(SCANNED_EVERY) {
+            progress.report(SweepEvent::Scanned {
+                items: references.items,
+            });
         }
+    }
+    if !references.items.is_multiple_of(SCANNED_EVERY) || references.items == 0 {
+        progress.report(SweepEvent::Scanned {
+            items: references.items,
+        });
     }
     Ok(references)
 }
@@ -487,75 +563,6 @@ async fn delete_if_old(
         .content_length
         .map_or(candidate.size, |n| n.max(0) as u64);
     Ok(Deletion::Deleted(size))
-}
-
-/// Progress shown on stderr: a bar, plain lines, or nothing.
-#[derive(Debug)]
-enum Meter {
-    Bar(ProgressBar),
-    Lines(AtomicU64),
-    Hidden,
-}
-
-impl Meter {
-    /// Deletions between two progress lines.
-    const LINE_EVERY: u64 = 1000;
-
-    fn new(progress: Progress) -> Self {
-        let terminal = std::io::stderr().is_terminal();
-        match progress {
-            Progress::Auto | Progress::Always if terminal => {
-                let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-                    .with_style(ProgressStyle::default_spinner());
-                bar.enable_steady_tick(Duration::from_millis(200));
-                Meter::Bar(bar)
-            }
-            Progress::Always => Meter::Lines(AtomicU64::new(0)),
-            Progress::Auto | Progress::Never => Meter::Hidden,
-        }
-    }
-
-    fn say(&self, message: String) {
-        match self {
-            Meter::Bar(bar) => bar.set_message(message),
-            Meter::Lines(_) => eprintln!("sweep: {message}"),
-            Meter::Hidden => {}
-        }
-    }
-
-    fn start_deleting(&self, total: u64) {
-        match self {
-            Meter::Bar(bar) => {
-                bar.set_length(total);
-                bar.set_position(0);
-                bar.set_style(
-                    ProgressStyle::with_template("deleting {wide_bar} {pos}/{len} ({eta})")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                );
-            }
-            Meter::Lines(_) => eprintln!("sweep: deleting up to {total} objects"),
-            Meter::Hidden => {}
-        }
-    }
-
-    fn deleted_one(&self) {
-        match self {
-            Meter::Bar(bar) => bar.inc(1),
-            Meter::Lines(done) => {
-                let done = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if done.is_multiple_of(Self::LINE_EVERY) {
-                    eprintln!("sweep: {done} objects checked for deletion");
-                }
-            }
-            Meter::Hidden => {}
-        }
-    }
-
-    fn finish(&self) {
-        if let Meter::Bar(bar) = self {
-            bar.finish_and_clear();
-        }
-    }
 }
 
 #[cfg(test)]
