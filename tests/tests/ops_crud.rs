@@ -19,6 +19,7 @@ on_both_servers! {
     table_lifecycle,
     get_or_none_make_one_delete_if_exists,
     every_update_action,
+    set_on_an_optional_attribute_takes_a_plain_value,
     conditions_on_reserved_words,
     projection_and_consistent_get,
     compressed_attribute_condition,
@@ -145,6 +146,38 @@ async fn every_update_action(server: Server) {
         matches!(version, Err(Error::InvalidRequest { .. })),
         "{version:?}"
     );
+}
+
+/// `Update::set` on an optional attribute takes the value itself, as conditions do; `Some(..)`
+/// and `None` stay possible, and `None` removes the attribute.
+async fn set_on_an_optional_attribute_takes_a_plain_value(server: Server) {
+    let client = with_table::<Product>(server).await;
+    let mut item = product("acme", "sku-plain", 1);
+    item.save(&client).await.unwrap();
+    let bytes: &[u8] = &[7, 8];
+    let updated = client
+        .update(&item.key(), Update::new().set(Product::IMAGE, bytes))
+        .await
+        .unwrap();
+    assert_eq!(updated.image, Some(vec![7, 8]));
+    let updated = client
+        .update(&item.key(), Update::new().set(Product::IMAGE, vec![9]))
+        .await
+        .unwrap();
+    assert_eq!(updated.image, Some(vec![9]));
+    let updated = client
+        .update(
+            &item.key(),
+            Update::new().set(Product::IMAGE, Some(vec![1])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.image, Some(vec![1]));
+    let updated = client
+        .update(&item.key(), Update::new().set(Product::IMAGE, None))
+        .await
+        .unwrap();
+    assert_eq!(updated.image, None);
 }
 
 async fn conditions_on_reserved_words(server: Server) {

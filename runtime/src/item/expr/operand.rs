@@ -197,6 +197,33 @@ impl IntoOperand<Vec<u8>> for &[u8] {
     }
 }
 
+/// An optional attribute takes its value itself (`set(Product::IMAGE, bytes)`), as conditions
+/// do; `Some(..)` and `None` still work through the impl for `T` itself. The two impls cannot
+/// overlap: that would need a type equal to its own `Option`.
+impl<T> IntoOperand<Option<T>> for T {
+    fn into_operand(self) -> Option<T> {
+        Some(self)
+    }
+}
+
+impl IntoOperand<Option<String>> for &str {
+    fn into_operand(self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl IntoOperand<Option<String>> for &String {
+    fn into_operand(self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+
+impl IntoOperand<Option<Vec<u8>>> for &[u8] {
+    fn into_operand(self) -> Option<Vec<u8>> {
+        Some(self.to_vec())
+    }
+}
+
 /// A typed value as far as it can be encoded without the client: plain attributes are encoded
 /// at once; transformed ones are serialized, then compressed/encrypted when rendered.
 #[derive(Debug)]
@@ -300,5 +327,24 @@ impl Operand {
                 Some(pointer)
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IntoOperand;
+
+    fn optional<T>(value: impl IntoOperand<Option<T>>) -> Option<T> {
+        value.into_operand()
+    }
+
+    #[test]
+    fn an_optional_operand_takes_a_plain_value_some_or_none() {
+        assert_eq!(optional::<String>("a"), Some("a".to_string()));
+        assert_eq!(optional::<String>(&"b".to_string()), Some("b".to_string()));
+        assert_eq!(optional::<Vec<u8>>(&[1u8][..]), Some(vec![1]));
+        assert_eq!(optional::<i16>(5), Some(5));
+        assert_eq!(optional::<i16>(Some(6)), Some(6));
+        assert_eq!(optional::<i16>(None), None);
     }
 }

@@ -76,6 +76,9 @@ impl<M> Update<M> {
     }
 
     /// Sets the attribute to `value`; an absent optional (`None`) or empty set removes it.
+    ///
+    /// An optional attribute takes the value itself or an `Option`: `set(Product::IMAGE, bytes)`,
+    /// `set(Product::IMAGE, Some(bytes))` and `set(Product::IMAGE, None)` all compile.
     pub fn set<C: Codec, R: Updatable>(
         self,
         attr: Attr<M, C, R>,
