@@ -7,7 +7,7 @@ use super::error::TrackerError;
 use super::item::Item;
 use crate::io::client::Client;
 use crate::io::error::Error;
-use crate::item::expr::Placeholders;
+use crate::item::expr::{Clauses, Placeholders};
 
 /// What a conditional update did.
 pub(crate) enum Outcome {
@@ -17,13 +17,12 @@ pub(crate) enum Outcome {
     Rejected(Option<Item>),
 }
 
-/// A conditional UpdateItem: `SET`/`REMOVE` actions and `AND`-ed conditions, with the
-/// placeholders of the shared expression builder ([`Placeholders`]).
+/// A conditional UpdateItem: `SET`/`REMOVE` actions and `AND`-ed conditions, assembled by the
+/// shared expression builder ([`Clauses`], [`Placeholders`]).
 #[derive(Default)]
 pub(crate) struct Update {
     placeholders: Placeholders,
-    set: Vec<String>,
-    remove: Vec<String>,
+    clauses: Clauses,
     conditions: Vec<String>,
 }
 
@@ -39,21 +38,21 @@ impl Update {
     /// `SET attr = value`.
     pub(crate) fn set(mut self, attr: &str, value: AttributeValue) -> Self {
         let (name, value) = (self.name(attr), self.value(value));
-        self.set.push(format!("{name} = {value}"));
+        self.clauses.set.push(format!("{name} = {value}"));
         self
     }
 
     /// `SET attr = attr + 1` (the attribute must exist).
     pub(crate) fn increment(mut self, attr: &str) -> Self {
         let (name, one) = (self.name(attr), self.value(AttributeValue::N("1".into())));
-        self.set.push(format!("{name} = {name} + {one}"));
+        self.clauses.set.push(format!("{name} = {name} + {one}"));
         self
     }
 
     /// `REMOVE attr`.
     pub(crate) fn remove(mut self, attr: &str) -> Self {
         let name = self.name(attr);
-        self.remove.push(name);
+        self.clauses.remove.push(name);
         self
     }
 
@@ -80,17 +79,6 @@ impl Update {
         self
     }
 
-    fn expression(&self) -> String {
-        let mut parts = Vec::new();
-        if !self.set.is_empty() {
-            parts.push(format!("SET {}", self.set.join(", ")));
-        }
-        if !self.remove.is_empty() {
-            parts.push(format!("REMOVE {}", self.remove.join(", ")));
-        }
-        parts.join(" ")
-    }
-
     /// Sends the update; with `return_new` the applied outcome carries the new item.
     pub(crate) async fn send(
         self,
@@ -104,7 +92,7 @@ impl Update {
         } else {
             ReturnValue::None
         };
-        let (expression, condition) = (self.expression(), self.conditions.join(" AND "));
+        let (expression, condition) = (self.clauses.join(), self.conditions.join(" AND "));
         let (names, values) = self.placeholders.into_maps();
         let result = client
             .dynamodb()

@@ -62,6 +62,7 @@ pub use update::Update;
 pub(crate) use condition::Node;
 pub(crate) use operand::Operand;
 pub(crate) use placeholders::Placeholders;
+pub(crate) use update::Clauses;
 
 use crate::item::error::EncodeError;
 use crate::item::model::TableSchema;

@@ -55,13 +55,19 @@ enum Action {
     Delete(Operand),
 }
 
-/// One clause per keyword, in the order DynamoDB documents them.
+/// The actions of an update expression, one clause per keyword, joined in the order DynamoDB
+/// documents them. Typed updates render into it, and so does the tracker's state machine, so
+/// there is one place that assembles update expressions.
 #[derive(Default)]
-struct Clauses {
-    set: Vec<String>,
-    remove: Vec<String>,
-    add: Vec<String>,
-    delete: Vec<String>,
+pub(crate) struct Clauses {
+    /// `SET` actions (`#a = :v`, ...).
+    pub(crate) set: Vec<String>,
+    /// `REMOVE` actions (`#a`).
+    pub(crate) remove: Vec<String>,
+    /// `ADD` actions (`#a :v`).
+    pub(crate) add: Vec<String>,
+    /// `DELETE` actions (`#a :v`).
+    pub(crate) delete: Vec<String>,
 }
 
 impl<M> Update<M> {
@@ -307,7 +313,8 @@ fn present(ctx: &Context<'_>, name: &str, value: Option<String>) -> Result<Strin
 }
 
 impl Clauses {
-    fn join(self) -> String {
+    /// The update expression: `SET ... REMOVE ... ADD ... DELETE ...`, empty clauses left out.
+    pub(crate) fn join(self) -> String {
         [
             ("SET", self.set),
             ("REMOVE", self.remove),
