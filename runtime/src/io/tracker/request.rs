@@ -7,7 +7,7 @@ use super::error::TrackerError;
 use super::item::Item;
 use crate::io::client::Client;
 use crate::io::error::Error;
-use crate::item::expr::{Clauses, Placeholders};
+use crate::item::expr::{Clauses, Placeholders, all, compare, is_in};
 
 /// What a conditional update did.
 pub(crate) enum Outcome {
@@ -59,14 +59,14 @@ impl Update {
     /// Condition `attr = value`.
     pub(crate) fn when_eq(mut self, attr: &str, value: AttributeValue) -> Self {
         let (name, value) = (self.name(attr), self.value(value));
-        self.conditions.push(format!("{name} = {value}"));
+        self.conditions.push(compare(&name, "=", &value));
         self
     }
 
     /// Condition `attr < value`.
     pub(crate) fn when_before(mut self, attr: &str, value: AttributeValue) -> Self {
         let (name, value) = (self.name(attr), self.value(value));
-        self.conditions.push(format!("{name} < {value}"));
+        self.conditions.push(compare(&name, "<", &value));
         self
     }
 
@@ -74,8 +74,7 @@ impl Update {
     pub(crate) fn when_in(mut self, attr: &str, values: Vec<AttributeValue>) -> Self {
         let name = self.name(attr);
         let list: Vec<String> = values.into_iter().map(|v| self.value(v)).collect();
-        self.conditions
-            .push(format!("{name} IN ({})", list.join(", ")));
+        self.conditions.push(is_in(&name, &list));
         self
     }
 
@@ -92,7 +91,7 @@ impl Update {
         } else {
             ReturnValue::None
         };
-        let (expression, condition) = (self.clauses.join(), self.conditions.join(" AND "));
+        let (expression, condition) = (self.clauses.join(), all(self.conditions));
         let (names, values) = self.placeholders.into_maps();
         let result = client
             .dynamodb()

@@ -103,6 +103,26 @@ pub(crate) enum Node {
     Not(Box<Node>),
 }
 
+/// `#a op :v`, from placeholders. The typed conditions and the tracker's conditional writes
+/// render comparisons here, so there is one condition syntax.
+pub(crate) fn compare(name: &str, op: &str, value: &str) -> String {
+    format!("{name} {op} {value}")
+}
+
+/// `#a IN (:v1, :v2)`, from placeholders.
+pub(crate) fn is_in(name: &str, values: &[String]) -> String {
+    format!("{name} IN ({})", values.join(", "))
+}
+
+/// `(a) AND (b) AND ...`: every condition must hold.
+pub(crate) fn all(conditions: impl IntoIterator<Item = String>) -> String {
+    conditions
+        .into_iter()
+        .map(|c| format!("({c})"))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
 impl Node {
     /// Renders the expression, registering placeholders.
     pub(crate) fn render(
@@ -114,7 +134,7 @@ impl Node {
             Node::Compare { op, operand } => {
                 equality_only(ctx, &operand, op == "=" || op == "<>")?;
                 let name = ph.name(operand.field().name);
-                format!("{name} {op} {}", ph.value(operand.compared(ctx)?))
+                compare(&name, op, &ph.value(operand.compared(ctx)?))
             }
             Node::Between { low, high } => {
                 equality_only(ctx, &low, false)?;
@@ -134,7 +154,7 @@ impl Node {
                     .into_iter()
                     .map(|o| o.compared(ctx).map(|v| ph.value(v)))
                     .collect::<Result<Vec<_>, _>>()?;
-                format!("{name} IN ({})", values.join(", "))
+                is_in(&name, &values)
             }
             Node::Function { function, operand } => {
                 equality_only(ctx, &operand, false)?;
@@ -159,7 +179,7 @@ impl Node {
                 let ty = ph.value(AttributeValue::S(ty.code().to_string()));
                 format!("attribute_type({name}, {ty})")
             }
-            Node::And(a, b) => format!("({}) AND ({})", a.render(ctx, ph)?, b.render(ctx, ph)?),
+            Node::And(a, b) => all([a.render(ctx, ph)?, b.render(ctx, ph)?]),
             Node::Or(a, b) => format!("({}) OR ({})", a.render(ctx, ph)?, b.render(ctx, ph)?),
             Node::Not(a) => format!("NOT ({})", a.render(ctx, ph)?),
         })

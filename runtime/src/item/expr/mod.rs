@@ -59,7 +59,7 @@ pub use operand::{
 };
 pub use update::Update;
 
-pub(crate) use condition::Node;
+pub(crate) use condition::{Node, all, compare, is_in};
 pub(crate) use operand::Operand;
 pub(crate) use placeholders::Placeholders;
 pub(crate) use update::Clauses;
