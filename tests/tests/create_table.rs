@@ -382,3 +382,65 @@ async fn tables_match_their_schemas_on_moto() {
 async fn tables_match_their_schemas_on_dynalite() {
     every_example_schema(Server::Dynalite).await;
 }
+
+// --- Creating a table that exists ---
+
+/// As the seed promises ("create DynamoDB table if not exists, quick skip if already exists"),
+/// a second `create_table` reports `Created::AlreadyExists`; a table of that name whose key
+/// differs from the schema's is a typed error naming both keys.
+async fn existing_tables(server: Server) {
+    let client = client(server).await;
+    let first = client.create_table::<Url>().without_ttl().await.unwrap();
+    assert_eq!(first, dynamate::io::ops::Created::New);
+    let second = client.create_table::<Url>().without_ttl().await.unwrap();
+    assert_eq!(second, dynamate::io::ops::Created::AlreadyExists);
+
+    // Order's table (hash `order_id`, a string) created by hand with another key.
+    let table = client.table_name::<Order>();
+    client
+        .dynamodb()
+        .create_table()
+        .table_name(&table)
+        .attribute_definitions(
+            aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                .attribute_name("other")
+                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::N)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("other")
+                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let refused = client.create_table::<Order>().without_ttl().await;
+    match refused {
+        Err(dynamate::Error::KeyMismatch {
+            table: named,
+            expected,
+            found,
+            ..
+        }) => {
+            assert_eq!(named, table);
+            assert_eq!(found, "hash `other` (N)");
+            assert_eq!(expected, "hash `order_id` (S)");
+        }
+        other => panic!("expected KeyMismatch, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn existing_tables_on_moto() {
+    existing_tables(Server::Moto).await;
+}
+
+#[tokio::test]
+async fn existing_tables_on_dynalite() {
+    existing_tables(Server::Dynalite).await;
+}

@@ -125,6 +125,22 @@ pub enum Error {
         /// The largest attributes and their sizes, largest first.
         largest: Vec<(String, usize)>,
     },
+    /// `create_table` found a table of that name whose primary key differs from the schema's.
+    #[error(
+        "{operation} on table `{table}`: the table exists with key {found}, but the schema \
+         declares {expected}; delete or rename the existing table, or give the schema another \
+         `table_name`"
+    )]
+    KeyMismatch {
+        /// The operation.
+        operation: &'static str,
+        /// DynamoDB table name.
+        table: String,
+        /// The key the schema declares, e.g. ``hash `id` (S), range `at` (N)``.
+        expected: String,
+        /// The key of the existing table, in the same form.
+        found: String,
+    },
     /// The request is invalid and was not sent (a client-side check).
     #[error("{operation} on table `{table}`: {reason}")]
     InvalidRequest {

@@ -34,7 +34,9 @@ pub enum Created {
     AlreadyExists,
 }
 
-/// Creation of model `M`'s table, from [`Client::create_table`]; await it.
+/// Creation of model `M`'s table, from [`Client::create_table`]; await it for [`Created::New`],
+/// or [`Created::AlreadyExists`] when a table of that name with the same key exists (a quick
+/// skip; a different key is [`Error::KeyMismatch`]).
 ///
 /// By default it waits until the table and its indexes are `ACTIVE` (up to the timeout) and
 /// enables time-to-live when the schema has a `ttl` attribute.
@@ -54,9 +56,6 @@ pub(crate) struct CreateOptions {
     pub ttl: bool,
     /// How long to wait.
     pub timeout: Duration,
-    /// An existing table is [`Created::AlreadyExists`] instead of an error (tables several
-    /// trackers share).
-    pub accept_existing: bool,
 }
 
 impl Default for CreateOptions {
@@ -65,7 +64,6 @@ impl Default for CreateOptions {
             wait: true,
             ttl: true,
             timeout: Duration::from_secs(120),
-            accept_existing: false,
         }
     }
 }
@@ -91,10 +89,9 @@ impl<'a, M: Model> CreateTable<'a, M> {
         self
     }
 
-    async fn run(self) -> Result<(), Error> {
+    async fn run(self) -> Result<Created, Error> {
         let table = self.client.table_name::<M>();
-        create(self.client, M::SCHEMA, &table, self.options).await?;
-        Ok(())
+        create(self.client, M::SCHEMA, &table, self.options).await
     }
 }
 
@@ -145,13 +142,15 @@ pub(crate) async fn create(
     };
     let created = match request.send().await {
         Ok(_) => Created::New,
+        // A quick skip when the table exists, as long as its key is the schema's: items
+        // written with another key would be unreadable.
         Err(error)
-            if options.accept_existing
-                && matches!(
-                    error.as_service_error(),
-                    Some(CreateTableError::ResourceInUseException(_))
-                ) =>
+            if matches!(
+                error.as_service_error(),
+                Some(CreateTableError::ResourceInUseException(_))
+            ) =>
         {
+            ensure_same_key(client, schema.key, table).await?;
             Created::AlreadyExists
         }
         Err(error) => return Err(Error::from_sdk(CREATE, table, error)),
@@ -169,8 +168,69 @@ pub(crate) async fn create(
     Ok(created)
 }
 
+/// Fails with [`Error::KeyMismatch`] unless the existing `table` has the primary key `key`.
+async fn ensure_same_key(client: &Client, key: KeySchema, table: &str) -> Result<(), Error> {
+    let description = client
+        .dynamodb()
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk("DescribeTable", table, e))?;
+    let described = description
+        .table
+        .unwrap_or_else(|| TableDescription::builder().build());
+    let scalar_of = |name: &str| {
+        described
+            .attribute_definitions()
+            .iter()
+            .find(|d| d.attribute_name() == name)
+            .map_or("?", |d| d.attribute_type().as_str())
+            .to_string()
+    };
+    let part = |element: &KeySchemaElement| {
+        let role = if *element.key_type() == KeyType::Hash {
+            "hash"
+        } else {
+            "range"
+        };
+        let name = element.attribute_name();
+        format!("{role} `{name}` ({})", scalar_of(name))
+    };
+    let found = described
+        .key_schema()
+        .iter()
+        .map(part)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let expected = describe_key(key);
+    if found == expected {
+        return Ok(());
+    }
+    Err(Error::KeyMismatch {
+        operation: CREATE,
+        table: table.to_string(),
+        expected,
+        found,
+    })
+}
+
+/// ``hash `id` (S), range `at` (N)``: a key as [`Error::KeyMismatch`] names it.
+fn describe_key(key: KeySchema) -> String {
+    let scalar = |attr: KeyAttribute| match attr.scalar {
+        ScalarType::S => "S",
+        ScalarType::N => "N",
+        ScalarType::B => "B",
+    };
+    let hash = format!("hash `{}` ({})", key.hash.name, scalar(key.hash));
+    match key.range {
+        None => hash,
+        Some(range) => format!("{hash}, range `{}` ({})", range.name, scalar(range)),
+    }
+}
+
 impl<'a, M: Model> IntoFuture for CreateTable<'a, M> {
-    type Output = Result<(), Error>;
+    type Output = Result<Created, Error>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {

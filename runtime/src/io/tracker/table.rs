@@ -59,7 +59,6 @@ pub(crate) async fn create_table<T: Tracker>(client: &Client) -> Result<Created,
     let table = client.resolve_table_name(T::CONFIG.table_name);
     let options = CreateOptions {
         timeout: ACTIVE_TIMEOUT,
-        accept_existing: true,
         ..CreateOptions::default()
     };
     Ok(table::create(client, T::SCHEMA, &table, options).await?)
