@@ -6,6 +6,7 @@
 use dynamate::io::offload::OffloadError;
 use dynamate::io::ops::Created;
 use dynamate::{Error, ModelExt, TransformContext};
+use dynamate_tests::faults::{Action, FaultProxy, Rule, Service};
 use dynamate_tests::support::{Server, builder, unique_name};
 use dynamate_tests::{Product, Url, UrlKey};
 
@@ -101,6 +102,70 @@ async fn an_invalid_name_is_a_typed_error_and_creates_nothing() {
     }
     assert!(!bucket_exists(&client, &bad).await);
     assert!(error.to_string().contains(&format!("`{bad}`")), "{error}");
+}
+
+/// The reason of an [`OffloadError::CreateBucket`], panicking on any other result.
+fn create_bucket_reason(result: Result<Created, Error>) -> &'static str {
+    match result {
+        Err(Error::Offload(OffloadError::CreateBucket { reason, .. })) => reason,
+        other => panic!("expected OffloadError::CreateBucket, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_bucket_these_credentials_may_not_use_is_an_error_not_a_create() {
+    let proxy = FaultProxy::new(Server::Moto);
+    let client = proxy.client().await;
+    let bucket = bucket_name();
+    let head = proxy
+        .add(
+            Rule::new(Action::s3_error(403, "AccessDenied"))
+                .service(Service::S3)
+                .operation("HEAD")
+                .contains(&bucket),
+        )
+        .await;
+    let reason = create_bucket_reason(client.create_bucket_if_missing(&bucket).await);
+    assert!(reason.contains("may not use it"), "{reason}");
+    assert_eq!(head.hits().await.hits, 1);
+    // No CreateBucket was sent.
+    assert!(!bucket_exists(&client, &bucket).await);
+}
+
+#[tokio::test]
+async fn create_bucket_answers_are_classified() {
+    let proxy = FaultProxy::new(Server::Moto);
+    let client = proxy.client().await;
+
+    // Created by this account between HeadBucket and CreateBucket: a skip.
+    let bucket = bucket_name();
+    let put = proxy
+        .add(
+            Rule::new(Action::s3_error(409, "BucketAlreadyOwnedByYou"))
+                .service(Service::S3)
+                .operation("PUT")
+                .contains(&bucket),
+        )
+        .await;
+    assert_eq!(
+        client.create_bucket_if_missing(&bucket).await.unwrap(),
+        Created::AlreadyExists
+    );
+    assert_eq!(put.hits().await.hits, 1);
+
+    // The name belongs to another account: an error saying so.
+    let bucket = bucket_name();
+    proxy
+        .add(
+            Rule::new(Action::s3_error(409, "BucketAlreadyExists"))
+                .service(Service::S3)
+                .operation("PUT")
+                .contains(&bucket),
+        )
+        .await;
+    let reason = create_bucket_reason(client.create_bucket_if_missing(&bucket).await);
+    assert!(reason.contains("another AWS account owns"), "{reason}");
+    assert!(!bucket_exists(&client, &bucket).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
