@@ -257,7 +257,7 @@ impl Client {
 ///     .await;
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ClientBuilder {
     /// The configuration to start from; `None` loads the standard one.
     sdk_config: Option<SdkConfig>,
@@ -285,23 +285,6 @@ const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// the SDK's behavior unnoticed.
 fn behavior_version() -> BehaviorVersion {
     BehaviorVersion::v2026_01_12()
-}
-
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        ClientBuilder {
-            sdk_config: None,
-            endpoint_url: None,
-            region: None,
-            max_attempts: None,
-            connect_timeout: None,
-            operation_timeout: None,
-            table_prefix: String::new(),
-            table_suffix: String::new(),
-            transforms: TransformContext::new(),
-            retry_policy: RetryPolicy::default(),
-        }
-    }
 }
 
 impl ClientBuilder {
