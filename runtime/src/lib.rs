@@ -26,6 +26,40 @@
 //! are [`serde_json::Value`]. Both crates are re-exported ([`chrono`], [`serde_json`]), so code
 //! using the models needs no dependency of its own on them, and cannot pick a mismatched
 //! version.
+//!
+//! # AWS configuration
+//!
+//! A [`Client`] wraps the AWS SDK's DynamoDB and S3 clients. A service that loads its
+//! `aws_config::SdkConfig` once and shares it between its AWS clients passes it in
+//! ([`Client::new`], or [`Client::builder_from`] for a table prefix, keyring or retry policy):
+//! region, credentials, endpoint, retries and timeouts are then the configuration's own.
+//! [`Client::from_env`] and [`Client::builder`] load the standard configuration themselves
+//! (with dynamate's timeout defaults; see [`ClientBuilder`]). Either way the behavior version is
+//! a named one chosen in code (`BehaviorVersion::v2026_01_12()` when dynamate loads the
+//! configuration or the given one has none), never a library feature.
+//!
+//! When dynamate loads the configuration, credentials come from the SDK's default chain:
+//! environment variables, the shared `config` and `credentials` files (static keys, `role_arn`
+//! with `source_profile` or `credential_source`, and with the features below, IAM Identity
+//! Center and `credential_process`), web identity tokens (`AWS_WEB_IDENTITY_TOKEN_FILE`, EKS
+//! IRSA), ECS and EKS Pod Identity container credentials, and EC2 instance metadata (IMDSv2).
+//! Web identity, container and instance credentials need no cargo feature in aws-config 1.x;
+//! those reached over HTTPS (STS, a container endpoint on `https://`) need `https`.
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it enables |
+//! |---|---|---|
+//! | `https` | yes | HTTPS (rustls with ring) for real AWS endpoints; without it only plain HTTP, enough for local servers |
+//! | `sso` | yes | profiles that sign in with IAM Identity Center (`sso_session`, `sso_start_url`); implies `https` (aws-config's `sso`) |
+//! | `credentials-process` | yes | profiles whose credentials come from `credential_process`, an external command (aws-config's `credentials-process`, which spawns it with tokio's `process`) |
+//! | `cli` | no | the `dynamate-sweep` binary |
+//!
+//! With `default-features = false` a profile needing a missing feature fails to load its
+//! credentials with an error naming the feature. Other aws-config features (such as
+//! `credentials-login`) are enabled by depending on `aws-config` directly: cargo unifies the
+//! features. Of tokio, the library enables only `time` (and aws-config's `rt`); it runs on
+//! either runtime flavor and needs neither `macros` nor `rt-multi-thread`.
 #![deny(missing_docs)]
 
 pub mod io;

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::io::error::Error;
 use crate::io::offload::{ObjectStore, Offloaded, not_fetched, stored_pointers};
@@ -16,7 +16,10 @@ use crate::item::transform::{PendingUpload, TransformContext};
 
 /// Entry point of every operation: wraps the AWS SDK's DynamoDB and S3 clients.
 ///
-/// Cheap to clone (an `Arc` inside); share one per process.
+/// Cheap to clone (an `Arc` inside); share one per process. Made from an AWS configuration the
+/// application loaded ([`Client::new`], [`Client::builder_from`]), from one dynamate loads
+/// ([`Client::from_env`], [`Client::builder`]) or from SDK clients ([`Client::from_clients`]);
+/// [`ClientBuilder`] says which settings come from where.
 ///
 /// ```no_run
 /// # async fn example() {
@@ -42,10 +45,38 @@ struct Inner {
 }
 
 impl Client {
-    /// A builder reading the standard AWS configuration (environment, profiles, `AWS_ENDPOINT_URL`,
-    /// region) with dynamate's retry and timeout defaults.
+    /// A client from an AWS configuration the application loaded (and shares with its other AWS
+    /// clients), with dynamate's default settings: no table prefix or suffix, no keyring. Region,
+    /// credentials, endpoint, retries and timeouts are the configuration's own; see
+    /// [`ClientBuilder`].
+    ///
+    /// ```no_run
+    /// # async fn example() {
+    /// let config = aws_config::load_defaults(aws_config::BehaviorVersion::v2026_01_12()).await;
+    /// let client = dynamate::Client::new(&config);
+    /// # }
+    /// ```
+    pub fn new(config: &SdkConfig) -> Client {
+        let builder = ClientBuilder::default();
+        let config = builder.apply_to(config);
+        builder.build_with(&config)
+    }
+
+    /// A builder that loads the standard AWS configuration (environment, profiles,
+    /// `AWS_ENDPOINT_URL`, region) when built, with dynamate's retry and timeout defaults.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// A builder that starts from `config`, an AWS configuration the application loaded: the
+    /// SDK settings are the configuration's own (unless a builder setter overrides one), the
+    /// table prefix and suffix, keyring and retry policy are the builder's. See
+    /// [`ClientBuilder`].
+    pub fn builder_from(config: &SdkConfig) -> ClientBuilder {
+        ClientBuilder {
+            sdk_config: Some(config.clone()),
+            ..ClientBuilder::default()
+        }
     }
 
     /// A client from the standard AWS configuration with default settings.
@@ -191,47 +222,82 @@ impl Client {
     }
 }
 
-/// Configures a [`Client`].
-#[derive(Debug, Clone)]
+/// Configures a [`Client`]: where the AWS configuration comes from, and dynamate's own settings.
+///
+/// Two starting points:
+/// - [`Client::builder`] loads the standard AWS configuration when built (environment, shared
+///   config and credentials files, profiles, container and instance credentials; see the
+///   [crate docs](crate#aws-configuration) for which credential sources the cargo features
+///   enable), with dynamate's defaults for what the builder does not set: 3 attempts per
+///   request, a 3 s connect timeout and a 60 s operation timeout (the SDK's own defaults have
+///   no operation timeout, so a server that accepts and never answers would hang a request).
+/// - [`Client::builder_from`] starts from an [`SdkConfig`] the application already loaded, so a
+///   service shares one configuration between dynamate and its other AWS clients. Region,
+///   credentials, endpoint, retry and timeout settings, HTTP client and behavior version are
+///   then the configuration's own; dynamate adds no defaults to them.
+///
+/// In both cases the SDK setters ([`endpoint_url`](Self::endpoint_url),
+/// [`region`](Self::region), [`max_attempts`](Self::max_attempts),
+/// [`connect_timeout`](Self::connect_timeout), [`operation_timeout`](Self::operation_timeout))
+/// override what they name, for the DynamoDB and S3 clients only (credential providers already
+/// built by a given configuration keep theirs). dynamate's own settings apply either way:
+/// the table prefix and suffix, the transforms (keyring, bucket and prefix overrides) and the
+/// [`RetryPolicy`] for what dynamate retries itself. S3 uses path-style addressing when the
+/// final configuration has an endpoint URL (a local server).
+///
+/// ```no_run
+/// # async fn example() {
+/// let config = aws_config::defaults(aws_config::BehaviorVersion::v2026_01_12())
+///     .region("eu-west-1")
+///     .load()
+///     .await;
+/// let client = dynamate::Client::builder_from(&config)
+///     .table_prefix("prod-")
+///     .build()
+///     .await;
+/// # }
+/// ```
+#[derive(Debug, Clone, Default)]
 pub struct ClientBuilder {
+    /// The configuration to start from; `None` loads the standard one.
+    sdk_config: Option<SdkConfig>,
     endpoint_url: Option<String>,
     region: Option<String>,
+    max_attempts: Option<u32>,
+    connect_timeout: Option<Duration>,
+    operation_timeout: Option<Duration>,
     table_prefix: String,
     table_suffix: String,
     transforms: TransformContext,
     retry_policy: RetryPolicy,
-    max_attempts: u32,
-    connect_timeout: Duration,
-    operation_timeout: Duration,
 }
 
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        ClientBuilder {
-            endpoint_url: None,
-            region: None,
-            table_prefix: String::new(),
-            table_suffix: String::new(),
-            transforms: TransformContext::new(),
-            retry_policy: RetryPolicy::default(),
-            // The SDK's own defaults have no read or operation timeout, so a server that
-            // accepts and never answers would hang a request forever.
-            max_attempts: 3,
-            connect_timeout: Duration::from_secs(3),
-            operation_timeout: Duration::from_secs(60),
-        }
-    }
+/// Attempts per request when [`Client::builder`] loads the configuration.
+const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// Connect timeout when [`Client::builder`] loads the configuration.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Operation timeout (retries included) when [`Client::builder`] loads the configuration.
+const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The behavior version (the SDK's defaults for retries, timeouts, checksums...) of every
+/// configuration dynamate loads, and of a given configuration that sets none. Chosen here, not
+/// with the SDK crates' `behavior-version-latest` feature, so a dependency update never changes
+/// the SDK's behavior unnoticed.
+fn behavior_version() -> BehaviorVersion {
+    BehaviorVersion::v2026_01_12()
 }
 
 impl ClientBuilder {
     /// Sends DynamoDB and S3 requests to `url` (a local server, for example); S3 then uses
-    /// path-style addressing. Without it, `AWS_ENDPOINT_URL` and the AWS defaults apply.
+    /// path-style addressing. Without it, the configuration's endpoint applies
+    /// (`AWS_ENDPOINT_URL`, profiles, or the AWS defaults when loaded).
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint_url = Some(url.into());
         self
     }
 
-    /// The AWS region; without it, the standard provider chain decides.
+    /// The AWS region; without it, the configuration's (when loaded, the standard provider
+    /// chain decides).
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
@@ -274,48 +340,35 @@ impl ClientBuilder {
         self
     }
 
-    /// Attempts per request, including the first (default 3; 1 disables retries).
+    /// Attempts per request, including the first (1 disables retries). Default: 3 when the
+    /// configuration is loaded, the given configuration's otherwise.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
+        self.max_attempts = Some(attempts.max(1));
         self
     }
 
-    /// Time allowed to open a connection (default 3 s).
+    /// Time allowed to open a connection. Default: 3 s when the configuration is loaded, the
+    /// given configuration's otherwise.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = Some(timeout);
         self
     }
 
-    /// Time allowed for a whole operation, retries included (default 60 s).
+    /// Time allowed for a whole operation, retries included. Default: 60 s when the
+    /// configuration is loaded, the given configuration's otherwise.
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
-        self.operation_timeout = timeout;
+        self.operation_timeout = Some(timeout);
         self
     }
 
-    /// Loads the AWS configuration and builds the client.
+    /// Builds the client: from the configuration given to [`Client::builder_from`], or else
+    /// from the standard AWS configuration, loaded now.
     pub async fn build(self) -> Client {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http_client())
-            .retry_config(RetryConfig::standard().with_max_attempts(self.max_attempts))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(self.connect_timeout)
-                    .operation_timeout(self.operation_timeout)
-                    .build(),
-            );
-        if let Some(url) = &self.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        if let Some(region) = &self.region {
-            loader = loader.region(aws_config::Region::new(region.clone()));
-        }
-        let config = loader.load().await;
-        let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-        let s3_config = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(config.endpoint_url().is_some())
-            .build();
-        let s3 = aws_sdk_s3::Client::from_conf(s3_config);
-        self.wrap(dynamodb, s3)
+        let config = match &self.sdk_config {
+            Some(config) => self.apply_to(config),
+            None => self.load().await,
+        };
+        self.build_with(&config)
     }
 
     /// A client around SDK clients the application already has, with this builder's table
@@ -326,6 +379,78 @@ impl ClientBuilder {
         dynamodb: aws_sdk_dynamodb::Client,
         s3: aws_sdk_s3::Client,
     ) -> Client {
+        self.wrap(dynamodb, s3)
+    }
+
+    /// Loads the standard AWS configuration with this builder's SDK settings, and dynamate's
+    /// defaults for those it does not set.
+    async fn load(&self) -> SdkConfig {
+        let mut loader = aws_config::defaults(behavior_version())
+            .http_client(http_client())
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .operation_timeout(self.operation_timeout.unwrap_or(DEFAULT_OPERATION_TIMEOUT))
+                    .build(),
+            );
+        if let Some(url) = &self.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        if let Some(region) = &self.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        loader.load().await
+    }
+
+    /// `config` with the SDK settings this builder sets (and dynamate's behavior version if
+    /// `config` has none, which the SDK clients require).
+    fn apply_to(&self, config: &SdkConfig) -> SdkConfig {
+        let mut builder = config.to_builder();
+        if config.behavior_version().is_none() {
+            builder.set_behavior_version(Some(behavior_version()));
+        }
+        if let Some(url) = &self.endpoint_url {
+            builder.set_endpoint_url(Some(url.clone()));
+        }
+        if let Some(region) = &self.region {
+            builder.set_region(Region::new(region.clone()));
+        }
+        if let Some(attempts) = self.max_attempts {
+            let retry = config
+                .retry_config()
+                .cloned()
+                .unwrap_or_else(RetryConfig::standard);
+            builder.set_retry_config(Some(retry.with_max_attempts(attempts)));
+        }
+        if self.connect_timeout.is_some() || self.operation_timeout.is_some() {
+            let given = config.timeout_config();
+            let mut timeouts = given.map_or_else(TimeoutConfig::builder, TimeoutConfig::to_builder);
+            timeouts
+                .set_connect_timeout(
+                    self.connect_timeout
+                        .or_else(|| given.and_then(TimeoutConfig::connect_timeout)),
+                )
+                .set_operation_timeout(
+                    self.operation_timeout
+                        .or_else(|| given.and_then(TimeoutConfig::operation_timeout)),
+                );
+            builder.set_timeout_config(Some(timeouts.build()));
+        }
+        builder.build()
+    }
+
+    /// The client with SDK clients made from `config` (S3 path-style when it has an endpoint
+    /// URL).
+    fn build_with(self, config: &SdkConfig) -> Client {
+        let dynamodb = aws_sdk_dynamodb::Client::new(config);
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        let s3 = aws_sdk_s3::Client::from_conf(s3_config);
         self.wrap(dynamodb, s3)
     }
 

@@ -1,5 +1,28 @@
 //! AWS console URLs for tables and items (pynamodb_mate feature 4), handy in logs.
 //!
+//! ```ignore
+//! client.table_overview_url::<Url>();  // the table's overview page
+//! client.table_items_url::<Url>();     // its item explorer
+//! client.item_url(&key)?;              // one item, by its key (the key's type names the model)
+//! page.item_url(&client)?;             // the same from the item (pynamodb_mate's `item_detail_console_url`)
+//! ```
+//!
+//! # Which region
+//!
+//! The client's region wins: the region its DynamoDB requests go to
+//! (`client.dynamodb().config().region()`), which is where the table is. The schema's `region`
+//! is used only when the client has none (a client made from SDK clients or a configuration
+//! without a region). The table name is the run-time one, with the client's prefix and suffix.
+//!
+//! # Partitions
+//!
+//! The console host follows the region's partition: `console.amazonaws.cn` for the China
+//! regions (`cn-`), `console.amazonaws-us-gov.com` for AWS GovCloud (`us-gov-`), and
+//! `console.aws.amazon.com` for every other region. Each URL uses the regional host,
+//! `https://{region}.{host}/dynamodbv2/home?region={region}`.
+//!
+//! # Keys
+//!
 //! Key values are percent-encoded (everything but `A-Z a-z 0-9 - . _ ~`), number keys are used
 //! as stored, and binary keys are shown as base64 (the console's form), then percent-encoded.
 
@@ -11,8 +34,28 @@ use crate::io::client::Client;
 use crate::io::error::Error;
 use crate::item::model::{Model, ModelKey};
 
+/// The console host of `region`'s partition (see [Partitions](self#partitions)).
+///
+/// ```
+/// use dynamate::io::console::console_host;
+/// assert_eq!(console_host("eu-west-1"), "console.aws.amazon.com");
+/// assert_eq!(console_host("cn-northwest-1"), "console.amazonaws.cn");
+/// assert_eq!(console_host("us-gov-east-1"), "console.amazonaws-us-gov.com");
+/// ```
+pub fn console_host(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "console.amazonaws.cn"
+    } else if region.starts_with("us-gov-") {
+        "console.amazonaws-us-gov.com"
+    } else {
+        "console.aws.amazon.com"
+    }
+}
+
+/// The DynamoDB console's home in `region`, the start of every URL.
 fn base(region: &str) -> String {
-    format!("https://{region}.console.aws.amazon.com/dynamodbv2/home?region={region}")
+    let host = console_host(region);
+    format!("https://{region}.{host}/dynamodbv2/home?region={region}")
 }
 
 /// The console page of a table (overview tab).
@@ -87,7 +130,8 @@ fn percent_encode(text: &str) -> String {
 }
 
 impl Client {
-    /// The region console URLs use: the client's, else the schema's.
+    /// The region console URLs use: the client's, else the schema's (see
+    /// [Which region](self#which-region)).
     fn console_region<M: Model>(&self) -> String {
         self.dynamodb()
             .config()
@@ -105,8 +149,16 @@ impl Client {
         table_items_url(&self.console_region::<M>(), &self.table_name::<M>())
     }
 
-    /// Console URL of the item with key `key`.
-    pub fn item_url<M: Model>(&self, key: &M::Key) -> Result<String, Error> {
+    /// Console URL of the item with key `key` (of the model whose key type `K` is; no turbofish
+    /// needed). From a model instance: [`ModelExt::item_url`](crate::ModelExt::item_url).
+    ///
+    /// Fails only if a key value cannot be encoded.
+    pub fn item_url<K: ModelKey>(&self, key: &K) -> Result<String, Error> {
+        self.model_item_url::<K::Model>(key)
+    }
+
+    /// [`Client::item_url`] with the model named.
+    fn model_item_url<M: Model>(&self, key: &M::Key) -> Result<String, Error> {
         let item = key.to_item()?;
         let schema = M::SCHEMA.key;
         let hash = &item[schema.hash.name];
@@ -143,6 +195,22 @@ mod tests {
             "https://ap-south-1.console.aws.amazon.com/dynamodbv2/home?region=ap-south-1\
              #edit-item?table=t&itemMode=2&pk=k&route=ROUTE_ITEM_EXPLORER"
         );
+    }
+
+    #[test]
+    fn partition_hosts() {
+        assert_eq!(
+            table_overview_url("cn-north-1", "t"),
+            "https://cn-north-1.console.amazonaws.cn/dynamodbv2/home?region=cn-north-1#table?name=t"
+        );
+        assert_eq!(
+            table_items_url("us-gov-west-1", "t"),
+            "https://us-gov-west-1.console.amazonaws-us-gov.com/dynamodbv2/home\
+             ?region=us-gov-west-1#item-explorer?table=t"
+        );
+        // Only the prefix decides: a commercial region containing `cn` stays commercial.
+        assert_eq!(console_host("ap-east-1"), "console.aws.amazon.com");
+        assert_eq!(console_host("us-east-1"), "console.aws.amazon.com");
     }
 
     #[test]

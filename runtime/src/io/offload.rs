@@ -246,6 +246,17 @@ pub enum OffloadError {
         /// What is wrong with the pointer.
         source: TransformError,
     },
+    /// [`Client::create_bucket_if_missing`](crate::Client::create_bucket_if_missing) could
+    /// neither find nor create the bucket.
+    #[error("cannot create the offload bucket `{bucket}`: {reason}")]
+    CreateBucket {
+        /// The bucket's name.
+        bucket: String,
+        /// What went wrong and what to check.
+        reason: &'static str,
+        /// The S3 error.
+        source: BoxError,
+    },
     /// A sweep step failed; nothing after it ran.
     #[error("sweep of {location} failed while {step}")]
     Sweep {

@@ -4,6 +4,7 @@
 //! | what | `Client` method | builder options |
 //! |---|---|---|
 //! | create, delete, inspect tables | [`Client::create_table`], [`Client::delete_table`], [`Client::table_exists`], [`Client::describe_table`] | `no_wait`, `without_ttl` |
+//! | create offload buckets (optional) | [`Client::create_offload_buckets`], [`Client::create_bucket_if_missing`] | |
 //! | write an item | [`Client::save`], [`Client::create`] | `condition` |
 //! | read an item | [`Client::get`], [`Client::refresh`] | `consistent_read`, `project` |
 //! | delete an item | [`Client::delete`], [`Client::delete_if_exists`] | `condition` |
@@ -21,6 +22,7 @@
 //! fails with [`Error::VersionConflict`]. Updates increment the version too; transaction puts
 //! are conditioned the same way.
 
+mod bucket;
 pub(crate) mod item;
 mod paging;
 mod query;
@@ -83,6 +85,13 @@ pub trait ModelExt: Model {
     /// [`Client::scan`].
     fn scan(client: &Client) -> Scan<Self> {
         client.scan()
+    }
+
+    /// [`Client::item_url`] of this item's key: its page in the AWS console (pynamodb_mate's
+    /// `item_detail_console_url`), in the client's region (see
+    /// [Which region](crate::io::console#which-region)).
+    fn item_url(&self, client: &Client) -> Result<String, Error> {
+        client.item_url(&self.key())
     }
 }
 
