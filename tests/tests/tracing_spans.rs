@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use dynamate::io::batch::BatchWrite;
 use dynamate::io::tracker::Tracker;
-use dynamate::{CapacityDetail, Client, Error, Model, ModelExt};
+use dynamate::{CapacityDetail, Client, Error, ModelExt};
 use dynamate_tests::fixtures::{order, with_table};
 use dynamate_tests::support::Server;
 use dynamate_tests::{Ingest, Order, OrderKey, Url, UrlKey};
@@ -158,7 +158,8 @@ impl Recorded {
         self.assert_field("otel.kind", "client");
         self.assert_field("cloud.region", "us-east-1");
         assert!(
-            self.field("aws.request_id").is_some_and(|id| !id.is_empty()),
+            self.field("aws.request_id")
+                .is_some_and(|id| !id.is_empty()),
             "request id of {self:#?}"
         );
     }
@@ -257,7 +258,10 @@ async fn a_failed_conditional_write_records_the_error_type() {
     item.create(&client).await.unwrap();
     spans.clear();
     let again = item.create(&client).await;
-    assert!(matches!(again, Err(Error::ConditionFailed { .. })), "{again:?}");
+    assert!(
+        matches!(again, Err(Error::ConditionFailed { .. })),
+        "{again:?}"
+    );
     let (_, put) = spans.only("PutItem");
     put.assert_db("PutItem", &client.table_name::<Order>());
     put.assert_field("error.type", "ConditionalCheckFailedException");
@@ -270,8 +274,14 @@ async fn a_failed_conditional_write_records_the_error_type() {
         .consistent_read()
         .page()
         .await;
-    assert!(matches!(invalid, Err(Error::InvalidRequest { .. })), "{invalid:?}");
-    assert!(spans.named("Query").is_empty(), "rejected before any request");
+    assert!(
+        matches!(invalid, Err(Error::InvalidRequest { .. })),
+        "{invalid:?}"
+    );
+    assert!(
+        spans.named("Query").is_empty(),
+        "rejected before any request"
+    );
 }
 
 #[tokio::test]
@@ -292,7 +302,10 @@ async fn offload_uploads_and_fetches_are_child_spans() {
     let (put_index, put) = spans.only("PutItem");
     put.assert_db("PutItem", &table);
     let mut uploads = spans.children(put_index);
-    uploads.sort_by(|a, b| a.field("dynamate.offload.attribute").cmp(&b.field("dynamate.offload.attribute")));
+    uploads.sort_by(|a, b| {
+        a.field("dynamate.offload.attribute")
+            .cmp(&b.field("dynamate.offload.attribute"))
+    });
     assert_eq!(uploads.len(), 2, "{uploads:#?}");
     let attributes: Vec<_> = uploads
         .iter()
@@ -373,7 +386,10 @@ async fn a_tracker_run_traces_its_transitions() {
         .collect();
     assert_eq!(
         steps,
-        [("pending|failed", "in_progress"), ("in_progress", "succeeded")]
+        [
+            ("pending|failed", "in_progress"),
+            ("in_progress", "succeeded")
+        ]
     );
     // Each transition is one conditional UpdateItem.
     for (index, _) in spans.named("tracker.transition") {
@@ -393,7 +409,10 @@ async fn a_tracker_run_traces_its_transitions() {
     transition.assert_field("dynamate.tracker.outcome", "rejected");
     let update = &spans.children(index)[0];
     update.assert_field("error.type", "ConditionalCheckFailedException");
-    spans.only("tracker.run").1.assert_field("dynamate.tracker.outcome", "not_started");
+    spans
+        .only("tracker.run")
+        .1
+        .assert_field("dynamate.tracker.outcome", "not_started");
 }
 
 #[tokio::test]

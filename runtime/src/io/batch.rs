@@ -356,7 +356,9 @@ impl<'a, M: Model> BatchWriteRun<'a, M> {
         }
         let progress = self
             .retry
-            .run(requests, |pending| write_chunks(client, op, &table, pending))
+            .run(requests, |pending| {
+                write_chunks(client, op, &table, pending)
+            })
             .await?;
         Ok(BatchWriteOutput::sort(by_key, progress.left))
     }

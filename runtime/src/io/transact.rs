@@ -312,10 +312,7 @@ impl<'a> TransactGet<'a> {
         self
     }
 
-    async fn run(
-        self,
-        capacity: Option<CapacityDetail>,
-    ) -> Result<Measured<TransactItems>, Error> {
+    async fn run(self, capacity: Option<CapacityDetail>) -> Result<Measured<TransactItems>, Error> {
         let tables: Vec<String> = self
             .gets
             .iter()

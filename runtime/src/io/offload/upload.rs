@@ -87,23 +87,21 @@ async fn upload_one(
         Ok(created) => span.record("dynamate.offload.created", created),
         Err(failed) => span.record("error.type", failed.kind.as_str()),
     };
-    result
-        .map(drop)
-        .map_err(|failed| match failed.kind {
-            Kind::Conflict => OffloadError::UploadConflict {
-                table,
-                attribute,
-                uri,
-                attempts: failed.attempts,
-                source: failed.error,
-            },
-            Kind::Transient | Kind::Fatal => OffloadError::Upload {
-                table,
-                attribute,
-                uri,
-                source: failed.error,
-            },
-        })
+    result.map(drop).map_err(|failed| match failed.kind {
+        Kind::Conflict => OffloadError::UploadConflict {
+            table,
+            attribute,
+            uri,
+            attempts: failed.attempts,
+            source: failed.error,
+        },
+        Kind::Transient | Kind::Fatal => OffloadError::Upload {
+            table,
+            attribute,
+            uri,
+            source: failed.error,
+        },
+    })
 }
 
 /// One object to store.

@@ -90,8 +90,7 @@ impl<'a, M: Model> Save<'a, M> {
         let client = self.client;
         let op = &Operation::new(client, "PutItem", &client.table_name::<M>(), capacity);
         op.run(async move {
-            let put =
-                prepare_put(client, &*self.item, self.condition, self.only_if_absent).await?;
+            let put = prepare_put(client, &*self.item, self.condition, self.only_if_absent).await?;
             let (names, values) = put.condition.placeholders.into_maps();
             let result = client
                 .dynamodb()

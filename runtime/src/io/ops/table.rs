@@ -105,7 +105,9 @@ pub(crate) async fn create(
     options: CreateOptions,
 ) -> Result<Created, Error> {
     let op = &Operation::new(client, CREATE, table, None);
-    let created = op.run(create_in(client, op, schema, table, options)).await?;
+    let created = op
+        .run(create_in(client, op, schema, table, options))
+        .await?;
     Ok(created.value)
 }
 

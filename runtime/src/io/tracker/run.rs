@@ -669,7 +669,13 @@ pub(crate) async fn retry_now<T: Tracker>(
         to: T::Status::PENDING.as_str(),
     };
     match update
-        .send_transition(client, &table, item::key_of::<T>(task_id), false, transition)
+        .send_transition(
+            client,
+            &table,
+            item::key_of::<T>(task_id),
+            false,
+            transition,
+        )
         .await?
     {
         Outcome::Applied(_) => Ok(()),
