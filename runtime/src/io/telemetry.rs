@@ -443,24 +443,29 @@ impl Operation {
 /// Sends one DynamoDB request (`send`, the SDK's unpolled `send()` future) in a span of its
 /// own and returns the SDK's result for the caller to map; a failure (a rejected condition
 /// included) is recorded as the span's error.
-pub(crate) async fn request<O, E>(
+///
+/// Boxed: the tracker's futures nest several requests, and an unboxed chain of them grows a
+/// type deep enough to exceed the compiler's recursion limit where a caller spawns it.
+pub(crate) fn request<'a, O, E>(
     client: &Client,
     operation: &'static str,
     table: &str,
-    send: impl Future<Output = Result<O, SdkError<E, HttpResponse>>>,
-) -> Result<O, SdkError<E, HttpResponse>>
+    send: impl Future<Output = Result<O, SdkError<E, HttpResponse>>> + Send + 'a,
+) -> BoxFuture<'a, Result<O, SdkError<E, HttpResponse>>>
 where
-    O: Response,
-    E: ProvideErrorMetadata,
+    O: Response + Send + 'a,
+    E: ProvideErrorMetadata + Send + 'a,
 {
     let op = Operation::new(client, operation, table, None);
-    let result = send.instrument(op.span.clone()).await;
-    op.response(&result);
-    if let Err(error) = &result {
-        op.span.record("error.type", sdk_error_type(error).as_str());
-        op.span.record("otel.status_code", "error");
-    }
-    result
+    Box::pin(async move {
+        let result = send.instrument(op.span.clone()).await;
+        op.response(&result);
+        if let Err(error) = &result {
+            op.span.record("error.type", sdk_error_type(error).as_str());
+            op.span.record("otel.status_code", "error");
+        }
+        result
+    })
 }
 
 /// Locks a mutex, recovering the value if a holder panicked (plain data).
