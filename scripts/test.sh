@@ -2,7 +2,8 @@
 # The whole test suite, exactly as CI runs it (`.ci/run` calls this script):
 #   formatting, clippy with warnings denied, committed generated code up to date, then every
 #   test of the workspace against real local servers (moto and dynalite, installed and started
-#   by scripts/servers.sh, stopped by PID afterwards).
+#   by scripts/servers.sh, stopped by PID afterwards), and last `scripts/package.sh`: both crates
+#   packaged as for crates.io, each tested from its .crate with only its own files.
 # Needs only a Rust toolchain (with rustfmt and clippy), python3 and node/npm: everything else is
 # installed on first use.
 set -euo pipefail
@@ -24,3 +25,6 @@ cargo run --quiet --locked -p dynamate-codegen --features cli -- diff schemas --
 
 step "cargo test against local moto and dynalite"
 scripts/servers.sh run -- cargo test --workspace --locked
+
+step "cargo package: both crates package, build and pass their own tests outside the workspace"
+scripts/package.sh

@@ -307,18 +307,12 @@ fn passphrase_key_is_pinned() {
 // ---------------------------------------------------------------------------------------------
 // Worked example of docs/storage-formats.md, "Decrypting a randomized value by hand": a `Ledger`
 // item (hash key `account`, range key `seq`, both numbers) with a randomized `memo`. Hex values
-// from crypto_vectors_gen.py; the doc quotes them, and this test keeps both in step.
+// from crypto_vectors_gen.py; the doc quotes them (checked by tests/readme/tests/docs.rs).
 
 #[path = "ledger_schema/mod.rs"]
 mod ledger;
 
-const LEDGER_ITEM_KEY: &str = "02000000043130303002000000042d302e35";
-const LEDGER_SUBKEY: &str = "d8ca144016e96798d458c81b27a6794a983158cb095c94732692d9b69e471aa3\
-                             e6bf5c842c833ae0dafd9d3761ef85e6505c3ff163f877155fb6aa11fd5060c9";
-const LEDGER_ENVELOPE: &str = "0102076172636869766500000002\
-                               a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\
-                               6b3e979129b06411e6edbafae53ed602\
-                               d71a3bb586";
+include!("vectors/ledger.rs");
 
 fn ledger_item(account: &str, seq: &str) -> dynamate::Item {
     use dynamate::AttributeValue;
@@ -378,39 +372,4 @@ fn worked_example_decrypts_through_the_item_reader() {
         assert_eq!(reader.get(&ledger::MEMO_ATTR).unwrap(), "hello");
         assert!(!reader.used_legacy_key());
     }
-}
-
-/// The worked example in docs/storage-formats.md quotes exactly these values: each code block of
-/// its section, read as the hex tokens that start its lines, is one of them.
-#[test]
-fn worked_example_in_the_docs_matches_the_vectors() {
-    let doc = include_str!("../../docs/storage-formats.md");
-    let start = doc
-        .find("### Decrypting a randomized value by hand")
-        .expect("the section exists");
-    let section = &doc[start..];
-    let section = &section[..section[4..]
-        .find("\n### ")
-        .map_or(section.len(), |end| end + 4)];
-    let is_hex =
-        |token: &str| token.len().is_multiple_of(2) && token.bytes().all(|b| b.is_ascii_hexdigit());
-    let blocks: Vec<String> = section
-        .split("```")
-        .skip(1)
-        .step_by(2)
-        .map(|block| {
-            block
-                .lines()
-                .flat_map(|line| line.split_whitespace().take_while(|t| is_hex(t)))
-                .collect()
-        })
-        .collect();
-    assert_eq!(
-        blocks,
-        [
-            LEDGER_SUBKEY.to_string(),
-            LEDGER_ENVELOPE.to_string(),
-            LEDGER_ITEM_KEY.to_string()
-        ]
-    );
 }

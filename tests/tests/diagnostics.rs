@@ -1,12 +1,12 @@
-//! The bad-schema corpus: every file in `tests/bad_schemas/` must be rejected with a diagnostic
+//! The bad-schema corpus: every file in `codegen/tests/bad_schemas/` must be rejected with a diagnostic
 //! pointing at file:line:col; the full rendered diagnostic of each is snapshot-tested.
 
 use std::path::{Path, PathBuf};
 
 fn bad_schemas() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bad_schemas");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/bad_schemas");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/bad_schemas exists")
+        .expect("codegen/tests/bad_schemas exists")
         .map(|entry| entry.expect("readable entry").path())
         .filter(|path| path.extension().is_some_and(|e| e == "toml"))
         .collect();

@@ -4,6 +4,12 @@
 
 include!(concat!(env!("OUT_DIR"), "/quick_start.rs"));
 
+/// Every Rust block of `docs/*.md`, compiled (see `build.rs`).
+#[allow(dead_code)]
+mod docs_examples {
+    include!(concat!(env!("OUT_DIR"), "/docs_examples.rs"));
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     quick_start().await

@@ -59,6 +59,31 @@ fn readme_dependencies_name_this_version() {
     }
 }
 
+/// The path dependencies the README shows (`path = "../dynamate/DIR"`, a clone beside the user's
+/// crate) name the directories that hold those crates.
+#[test]
+fn readme_path_dependencies_name_the_crate_directories() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut checked = 0;
+    for line in README.lines().map(str::trim) {
+        let Some((dependency, rest)) = line.split_once(" = { path = \"../dynamate/") else {
+            continue;
+        };
+        let dir = &rest[..rest.find('"').unwrap()];
+        let manifest = std::fs::read_to_string(root.join(dir).join("Cargo.toml"))
+            .unwrap_or_else(|e| panic!("README.md: `{line}`: no {dir}/Cargo.toml: {e}"));
+        assert!(
+            manifest.contains(&format!("name = \"{dependency}\"")),
+            "README.md: `{line}`: {dir}/Cargo.toml is not the `{dependency}` crate"
+        );
+        checked += 1;
+    }
+    assert_eq!(
+        checked, 2,
+        "README.md shows path dependencies for both crates"
+    );
+}
+
 #[tokio::test]
 async fn readme_quick_start_runs_against_moto() {
     let endpoint = moto();
