@@ -11,5 +11,6 @@ pub mod ops;
 pub mod retry;
 pub mod rotation;
 pub mod sweep;
+pub mod telemetry;
 pub mod tracker;
 pub mod transact;

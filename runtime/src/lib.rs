@@ -81,6 +81,7 @@ pub use io::client::{Client, ClientBuilder};
 pub use io::error::{Error, Report};
 pub use io::ops::{Cursor, ModelExt, Page};
 pub use io::retry::RetryPolicy;
+pub use io::telemetry::{CapacityDetail, ConsumedCapacity, Measured};
 pub use item::error::{CodecError, DecodeError, EncodeError};
 pub use item::expr::{Condition, Update};
 pub use item::index::Index;

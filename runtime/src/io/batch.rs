@@ -8,16 +8,15 @@
 //! error.
 
 use std::collections::{HashMap, HashSet};
-use std::future::IntoFuture;
 
 use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
-use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::io::client::Client;
 use crate::io::error::Error;
 use crate::io::ops::{built, check_item_size};
 use crate::io::retry::{RetryPolicy, transient};
+use crate::io::telemetry::{CapacityDetail, Measured, Operation, measured_operation};
 use crate::item::model::{Item, Model, ModelKey, canonical_key_bytes};
 
 /// Keys per `BatchGetItem` request.
@@ -68,44 +67,45 @@ impl<'a, M: Model> BatchGet<'a, M> {
         self
     }
 
-    async fn run(self) -> Result<BatchGetOutput<M>, Error> {
+    async fn run(
+        self,
+        capacity: Option<CapacityDetail>,
+    ) -> Result<Measured<BatchGetOutput<M>>, Error> {
         let client = self.client;
         let table = client.table_name::<M>();
-        let keys = key_items::<M>(&table, "BatchGetItem", &self.keys)?;
-        let consistent = self.consistent;
-        let progress = self
-            .retry
-            .run(keys, |pending| {
-                get_chunks(client, &table, consistent, pending)
-            })
-            .await?;
-        let mut items = Vec::with_capacity(progress.done.len());
-        for item in progress.done {
-            items.push(client.decode_item(item).await?);
-        }
-        let (mut unprocessed, mut unprocessed_raw) = (Vec::new(), Vec::new());
-        for key in progress.left {
-            match M::Key::from_item(&key) {
-                Ok(key) => unprocessed.push(key),
-                Err(_) => unprocessed_raw.push(key),
+        let op = &Operation::new(client, "BatchGetItem", &table, capacity);
+        op.run(async move {
+            let keys = key_items::<M>(&table, "BatchGetItem", &self.keys)?;
+            let consistent = self.consistent;
+            let progress = self
+                .retry
+                .run(keys, |pending| {
+                    get_chunks(client, op, &table, consistent, pending)
+                })
+                .await?;
+            op.returned_rows(progress.done.len());
+            let mut items = Vec::with_capacity(progress.done.len());
+            for item in progress.done {
+                items.push(client.decode_item(item).await?);
             }
-        }
-        Ok(BatchGetOutput {
-            items,
-            unprocessed,
-            unprocessed_raw,
+            let (mut unprocessed, mut unprocessed_raw) = (Vec::new(), Vec::new());
+            for key in progress.left {
+                match M::Key::from_item(&key) {
+                    Ok(key) => unprocessed.push(key),
+                    Err(_) => unprocessed_raw.push(key),
+                }
+            }
+            Ok(BatchGetOutput {
+                items,
+                unprocessed,
+                unprocessed_raw,
+            })
         })
+        .await
     }
 }
 
-impl<'a, M: Model> IntoFuture for BatchGet<'a, M> {
-    type Output = Result<BatchGetOutput<M>, Error>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+measured_operation!(['a, M: Model] BatchGet<'a, M> => BatchGetOutput<M>);
 
 /// The key maps of `keys`, rejecting duplicates (DynamoDB rejects them within one request).
 fn key_items<M: Model>(
@@ -133,13 +133,14 @@ fn key_items<M: Model>(
 /// [`transient`]) stay pending.
 async fn get_chunks(
     client: &Client,
+    op: &Operation,
     table: &str,
     consistent: bool,
     pending: Vec<Item>,
 ) -> Result<(Vec<Item>, Vec<Item>), Error> {
     let chunks: Vec<Vec<Item>> = pending.chunks(GET_CHUNK).map(<[Item]>::to_vec).collect();
     let results: Vec<(Vec<Item>, Vec<Item>)> = stream::iter(chunks)
-        .map(|chunk| get_chunk(client, table, consistent, chunk))
+        .map(|chunk| get_chunk(client, op, table, consistent, chunk))
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await?;
@@ -154,6 +155,7 @@ async fn get_chunks(
 
 async fn get_chunk(
     client: &Client,
+    op: &Operation,
     table: &str,
     consistent: bool,
     chunk: Vec<Item>,
@@ -170,8 +172,10 @@ async fn get_chunk(
         .dynamodb()
         .batch_get_item()
         .request_items(table, request)
+        .set_return_consumed_capacity(op.return_capacity())
         .send()
         .await;
+    op.response(&sent);
     let mut output = match sent {
         Ok(output) => output,
         Err(error) if transient(&error) => return Ok((Vec::new(), chunk)),
@@ -299,9 +303,19 @@ impl<'a, M: Model> BatchWriteRun<'a, M> {
         self
     }
 
-    async fn run(self) -> Result<BatchWriteOutput<M>, Error> {
+    async fn run(
+        self,
+        capacity: Option<CapacityDetail>,
+    ) -> Result<Measured<BatchWriteOutput<M>>, Error> {
         let client = self.client;
         let table = client.table_name::<M>();
+        let op = &Operation::new(client, "BatchWriteItem", &table, capacity);
+        op.run(self.write(op, &table)).await
+    }
+
+    async fn write(self, op: &Operation, table: &str) -> Result<BatchWriteOutput<M>, Error> {
+        let client = self.client;
+        let table = table.to_string();
         let operation = "BatchWriteItem";
         let delete_keys = key_items::<M>(&table, operation, &self.writes.deletes)?;
         let mut requests = Vec::with_capacity(self.writes.puts.len() + delete_keys.len());
@@ -342,7 +356,9 @@ impl<'a, M: Model> BatchWriteRun<'a, M> {
         }
         let progress = self
             .retry
-            .run(requests, |pending| write_chunks(client, &table, pending))
+            .run(requests, |pending| {
+                write_chunks(client, op, &table, pending)
+            })
             .await?;
         Ok(BatchWriteOutput::sort(by_key, progress.left))
     }
@@ -362,6 +378,7 @@ fn write_key<M: Model>(request: &WriteRequest) -> Vec<u8> {
 /// transiently stay pending with what the server left unprocessed. Shared with the tracker.
 pub(crate) async fn write_chunks(
     client: &Client,
+    op: &Operation,
     table: &str,
     pending: Vec<WriteRequest>,
 ) -> Result<(Vec<()>, Vec<WriteRequest>), Error> {
@@ -370,7 +387,7 @@ pub(crate) async fn write_chunks(
         .map(<[WriteRequest]>::to_vec)
         .collect();
     let left: Vec<Vec<WriteRequest>> = stream::iter(chunks)
-        .map(|chunk| write_chunk(client, table, chunk))
+        .map(|chunk| write_chunk(client, op, table, chunk))
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await?;
@@ -379,6 +396,7 @@ pub(crate) async fn write_chunks(
 
 async fn write_chunk(
     client: &Client,
+    op: &Operation,
     table: &str,
     chunk: Vec<WriteRequest>,
 ) -> Result<Vec<WriteRequest>, Error> {
@@ -386,8 +404,10 @@ async fn write_chunk(
         .dynamodb()
         .batch_write_item()
         .request_items(table, chunk.clone())
+        .set_return_consumed_capacity(op.return_capacity())
         .send()
         .await;
+    op.response(&sent);
     match sent {
         Ok(mut output) => Ok(output
             .unprocessed_items
@@ -399,14 +419,7 @@ async fn write_chunk(
     }
 }
 
-impl<'a, M: Model> IntoFuture for BatchWriteRun<'a, M> {
-    type Output = Result<BatchWriteOutput<M>, Error>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+measured_operation!(['a, M: Model] BatchWriteRun<'a, M> => BatchWriteOutput<M>);
 
 impl Client {
     /// Reads the items with `keys`, 100 per request, retrying unprocessed keys under

@@ -61,6 +61,15 @@
 //!   (a model cannot hold a value it does not have). Operations expose this as a read option;
 //!   [`Offloaded::Fetch`] is the default.
 //!
+//! # Tracing
+//!
+//! Each object an upload stores runs in an `offload.upload` span (`DEBUG`, target `dynamate`)
+//! with `aws.s3.bucket`, `aws.s3.key`, `dynamate.offload.table`, `dynamate.offload.attribute`,
+//! `dynamate.offload.size` and `dynamate.offload.created` (`false` when the object existed and
+//! was only refreshed); each fetch in an `offload.fetch` span with the same location fields and
+//! the pointer's size. Both record `error.type` on failure and are children of the operation's
+//! span (see [`crate::io::telemetry`]).
+//!
 //! # Race safety of deduplication and sweep
 //!
 //! The sweep deletes an object only if (1) its `LastModified` is older than the grace period when

@@ -20,6 +20,16 @@
 //!
 //! The item layout, the state machine and the query semantics are described in
 //! `docs/tracker.md`.
+//!
+//! # Tracing
+//!
+//! Every request is an operation span (see [`crate::io::telemetry`]). A run is a `tracker.run`
+//! span (`dynamate.tracker.use_case`, `dynamate.tracker.task_id`, `dynamate.tracker.epoch`,
+//! `dynamate.tracker.outcome`) around the work closure, and each status change a
+//! `tracker.transition` span around its conditional update, with the task, the fencing epoch,
+//! `dynamate.tracker.status.from` (the statuses the update is conditioned on, `|`-separated),
+//! `dynamate.tracker.status.to` and `dynamate.tracker.outcome` (`applied`, `rejected`,
+//! `failed`).
 
 use std::future::Future;
 

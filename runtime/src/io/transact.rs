@@ -1,8 +1,6 @@
 //! Transactions: [`TransactWrite`] (puts, updates, deletes and condition checks across models,
 //! all or nothing) and [`TransactGet`] (a consistent snapshot of several items).
 
-use std::future::IntoFuture;
-
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, Get, Put, TransactGetItem, TransactWriteItem, Update as SdkUpdate,
@@ -13,6 +11,7 @@ use crate::io::client::Client;
 use crate::io::error::{CancellationReason, Error};
 use crate::io::ops::item::{prepare_put, prepare_update};
 use crate::io::ops::{built, node, render_condition};
+use crate::io::telemetry::{CapacityDetail, Measured, Operation, measured_operation};
 use crate::item::expr::{Condition, Update};
 use crate::item::model::{Item, Model, ModelKey};
 
@@ -20,6 +19,7 @@ use crate::item::model::{Item, Model, ModelKey};
 pub const MAX_ACTIONS: usize = 100;
 
 const WRITE: &str = "TransactWriteItems";
+const GET: &str = "TransactGetItems";
 
 /// One action, prepared lazily (puts upload offloaded attributes first).
 type Action<'a> = BoxFuture<'a, Result<(TransactWriteItem, Item), Error>>;
@@ -193,7 +193,12 @@ impl<'a> TransactWrite<'a> {
         Error::invalid(WRITE, &self.tables.join(", "), reason)
     }
 
-    async fn run(self) -> Result<(), Error> {
+    async fn run(self, capacity: Option<CapacityDetail>) -> Result<Measured<()>, Error> {
+        let op = &Operation::on_tables(self.client, WRITE, &self.tables, capacity);
+        op.run(self.write(op)).await
+    }
+
+    async fn write(self, op: &Operation) -> Result<(), Error> {
         if self.actions.is_empty() {
             return Err(self.invalid("the transaction has no actions; add at least one"));
         }
@@ -222,8 +227,10 @@ impl<'a> TransactWrite<'a> {
             .dynamodb()
             .transact_write_items()
             .set_transact_items(Some(items))
+            .set_return_consumed_capacity(op.return_capacity())
             .send()
             .await;
+        op.response(&result);
         result
             .map(|_| ())
             .map_err(|error| cancellation(error, &self.tables, keys))
@@ -305,8 +312,17 @@ impl<'a> TransactGet<'a> {
         self
     }
 
-    async fn run(self) -> Result<TransactItems, Error> {
-        const GET: &str = "TransactGetItems";
+    async fn run(self, capacity: Option<CapacityDetail>) -> Result<Measured<TransactItems>, Error> {
+        let tables: Vec<String> = self
+            .gets
+            .iter()
+            .filter_map(|get| get.as_ref().ok().map(|(table, _)| table.clone()))
+            .collect();
+        let op = &Operation::on_tables(self.client, GET, &tables, capacity);
+        op.run(self.read(op)).await
+    }
+
+    async fn read(self, op: &Operation) -> Result<TransactItems, Error> {
         let gets = self.gets.into_iter().collect::<Result<Vec<_>, _>>()?;
         if gets.is_empty() || gets.len() > MAX_ACTIONS {
             return Err(Error::invalid(
@@ -335,9 +351,11 @@ impl<'a> TransactGet<'a> {
             .dynamodb()
             .transact_get_items()
             .set_transact_items(Some(items))
+            .set_return_consumed_capacity(op.return_capacity())
             .send()
-            .await
-            .map_err(|e| Error::from_sdk(GET, &tables.join(", "), e))?;
+            .await;
+        op.response(&output);
+        let output = output.map_err(|e| Error::from_sdk(GET, &tables.join(", "), e))?;
         let items = output
             .responses
             .unwrap_or_default()
@@ -352,14 +370,7 @@ impl<'a> TransactGet<'a> {
     }
 }
 
-impl<'a> IntoFuture for TransactGet<'a> {
-    type Output = Result<TransactItems, Error>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+measured_operation!(['a] TransactGet<'a> => TransactItems);
 
 /// The items a [`TransactGet`] read, by position.
 #[derive(Debug)]
@@ -390,14 +401,7 @@ impl TransactItems {
     }
 }
 
-impl<'a> IntoFuture for TransactWrite<'a> {
-    type Output = Result<(), Error>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+measured_operation!(['a] TransactWrite<'a> => ());
 
 impl Client {
     /// An empty write transaction; add actions, then await it.

@@ -3,6 +3,7 @@
 //! SHA-256 match it.
 
 use futures::{StreamExt, TryStreamExt, stream};
+use tracing::Instrument;
 
 use super::{
     Corruption, ForeignPointer, ObjectStore, OffloadError, describe_key, http_status, put_bytes,
@@ -101,7 +102,26 @@ impl Target<'_> {
         }
     }
 
+    /// [`Target::fetch_one`] in an `offload.fetch` span.
     async fn get(&self, wanted: Wanted) -> Result<(&'static str, Vec<u8>), OffloadError> {
+        let span = tracing::debug_span!(
+            target: "dynamate",
+            "offload.fetch",
+            aws.s3.bucket = wanted.pointer.bucket.as_str(),
+            aws.s3.key = wanted.pointer.key.as_str(),
+            dynamate.offload.table = self.table,
+            dynamate.offload.attribute = wanted.attribute,
+            dynamate.offload.size = wanted.pointer.size,
+            error.type = tracing::field::Empty,
+        );
+        let result = self.fetch_one(wanted).instrument(span.clone()).await;
+        if let Err(error) = &result {
+            span.record("error.type", fetch_error_type(error));
+        }
+        result
+    }
+
+    async fn fetch_one(&self, wanted: Wanted) -> Result<(&'static str, Vec<u8>), OffloadError> {
         let Wanted { attribute, pointer } = wanted;
         let fetch_error = |source| OffloadError::Fetch {
             table: self.table,
@@ -159,5 +179,14 @@ impl Target<'_> {
             expected_size: pointer.size,
             expected_sha256: pointer.sha256.clone(),
         }))
+    }
+}
+
+/// The value of `error.type` on a fetch's span.
+fn fetch_error_type(error: &OffloadError) -> &'static str {
+    match error {
+        OffloadError::Missing { .. } => "missing",
+        OffloadError::Corrupted(_) => "corrupted",
+        _ => "fetch",
     }
 }

@@ -12,6 +12,8 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use super::{BoxError, CONTENT_TYPE, ObjectStore, OffloadError, http_status};
 use crate::io::retry::RetryPolicy;
@@ -67,23 +69,39 @@ async fn upload_one(
         key: upload.key,
         bytes: Bytes::from(upload.bytes),
     };
-    ensure_fresh(s3, policy, &object)
-        .await
-        .map_err(|failed| match failed.kind {
-            Kind::Conflict => OffloadError::UploadConflict {
-                table,
-                attribute,
-                uri,
-                attempts: failed.attempts,
-                source: failed.error,
-            },
-            Kind::Transient | Kind::Fatal => OffloadError::Upload {
-                table,
-                attribute,
-                uri,
-                source: failed.error,
-            },
-        })
+    let span = tracing::debug_span!(
+        target: "dynamate",
+        "offload.upload",
+        aws.s3.bucket = object.bucket.as_str(),
+        aws.s3.key = object.key.as_str(),
+        dynamate.offload.table = table,
+        dynamate.offload.attribute = attribute,
+        dynamate.offload.size = object.bytes.len(),
+        dynamate.offload.created = Empty,
+        error.type = Empty,
+    );
+    let result = ensure_fresh(s3, policy, &object)
+        .instrument(span.clone())
+        .await;
+    match &result {
+        Ok(created) => span.record("dynamate.offload.created", created),
+        Err(failed) => span.record("error.type", failed.kind.as_str()),
+    };
+    result.map(drop).map_err(|failed| match failed.kind {
+        Kind::Conflict => OffloadError::UploadConflict {
+            table,
+            attribute,
+            uri,
+            attempts: failed.attempts,
+            source: failed.error,
+        },
+        Kind::Transient | Kind::Fatal => OffloadError::Upload {
+            table,
+            attribute,
+            uri,
+            source: failed.error,
+        },
+    })
 }
 
 /// One object to store.
@@ -125,6 +143,17 @@ enum Kind {
     Transient,
     /// Anything else (no such bucket, access denied, ...): repeating cannot help.
     Fatal,
+}
+
+impl Kind {
+    /// The value of `error.type` on the upload's span.
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Conflict => "conflict",
+            Kind::Transient => "transient",
+            Kind::Fatal => "fatal",
+        }
+    }
 }
 
 impl Failed {
@@ -174,7 +203,8 @@ where
     result.map_err(|failed| Failed { attempts, ..failed })
 }
 
-/// Makes sure the object exists with a `LastModified` from now on.
+/// Makes sure the object exists with a `LastModified` from now on; `true` when this call
+/// created it, `false` when it existed (deduplicated).
 ///
 /// A new small value: one create-only `PutObject`. An existing one: that request plus a refresh.
 /// A large value is refreshed first (one request, no transfer if it exists) and uploaded in parts
@@ -184,18 +214,18 @@ async fn ensure_fresh(
     s3: &aws_sdk_s3::Client,
     policy: &RetryPolicy,
     object: &Object,
-) -> Result<(), Failed> {
+) -> Result<bool, Failed> {
     let refresh = || retried(policy, || refresh(s3, object));
     let create = || retried(policy, || create(s3, object));
     if object.is_large() && refresh().await? {
-        return Ok(());
+        return Ok(false);
     }
     match create().await? {
-        Created::New => Ok(()),
-        Created::Existing if refresh().await? => Ok(()),
+        Created::New => Ok(true),
+        Created::Existing if refresh().await? => Ok(false),
         // Deleted between the two requests (a sweep): store it again. "Existing" now means a
         // concurrent writer has just created it, which is as fresh as our own write.
-        Created::Existing => create().await.map(drop),
+        Created::Existing => create().await.map(|again| matches!(again, Created::New)),
     }
 }
 

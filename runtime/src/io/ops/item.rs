@@ -1,12 +1,9 @@
 //! Single-item operations: save/create, get, delete, refresh and update.
 
-use std::future::IntoFuture;
-
-use futures::future::BoxFuture;
-
 use super::{all_of, check_item_size, lock_version, node, render_condition};
 use crate::io::client::Client;
 use crate::io::error::Error;
+use crate::io::telemetry::{CapacityDetail, Measured, Operation, measured_operation};
 use crate::item::expr::{Condition, Context, Node, Placeholders, Update};
 use crate::item::model::{Attr, Item, Model, ModelKey, canonical_key_bytes};
 
@@ -89,38 +86,37 @@ impl<'a, M: Model> Save<'a, M> {
         self
     }
 
-    async fn run(self) -> Result<(), Error> {
+    async fn run(self, capacity: Option<CapacityDetail>) -> Result<Measured<()>, Error> {
         let client = self.client;
-        let put = prepare_put(client, &*self.item, self.condition, self.only_if_absent).await?;
-        let (names, values) = put.condition.placeholders.into_maps();
-        client
-            .dynamodb()
-            .put_item()
-            .table_name(&put.table)
-            .set_item(Some(put.item))
-            .set_condition_expression(put.condition.expression)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .send()
-            .await
-            .map_err(|e| {
+        let op = &Operation::new(client, "PutItem", &client.table_name::<M>(), capacity);
+        op.run(async move {
+            let put = prepare_put(client, &*self.item, self.condition, self.only_if_absent).await?;
+            let (names, values) = put.condition.placeholders.into_maps();
+            let result = client
+                .dynamodb()
+                .put_item()
+                .table_name(&put.table)
+                .set_item(Some(put.item))
+                .set_condition_expression(put.condition.expression)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .set_return_consumed_capacity(op.return_capacity())
+                .send()
+                .await;
+            op.response(&result);
+            result.map_err(|e| {
                 version_conflict(Error::from_sdk("PutItem", &put.table, e), put.version)
             })?;
-        if let Some((next, _)) = put.version {
-            self.item.set_version(next);
-        }
-        Ok(())
+            if let Some((next, _)) = put.version {
+                self.item.set_version(next);
+            }
+            Ok(())
+        })
+        .await
     }
 }
 
-impl<'a, M: Model> IntoFuture for Save<'a, M> {
-    type Output = Result<(), Error>;
-    type IntoFuture = BoxFuture<'a, Result<(), Error>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+measured_operation!(['a, M: Model] Save<'a, M> => ());
 
 /// A read of one item, from [`Client::get`]; await it for `Option<M>`.
 #[must_use = "await the operation to run it"]
@@ -145,28 +141,35 @@ impl<'a, M: Model> Get<'a, M> {
         self
     }
 
-    async fn run(self) -> Result<Option<M>, Error> {
+    async fn run(self, capacity: Option<CapacityDetail>) -> Result<Measured<Option<M>>, Error> {
         let table = self.client.table_name::<M>();
-        let key = self.key.to_item()?;
-        let mut placeholders = Placeholders::default();
-        let projection = projection_expression::<M>(&self.projection, &mut placeholders);
-        let (names, _) = placeholders.into_maps();
-        let output = self
-            .client
-            .dynamodb()
-            .get_item()
-            .table_name(&table)
-            .set_key(Some(key))
-            .consistent_read(self.consistent)
-            .set_projection_expression(projection)
-            .set_expression_attribute_names(names)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("GetItem", &table, e))?;
-        match output.item {
-            Some(item) => Ok(Some(self.client.decode_item(item).await?)),
-            None => Ok(None),
-        }
+        let op = &Operation::new(self.client, "GetItem", &table, capacity);
+        op.run(async move {
+            let key = self.key.to_item()?;
+            let mut placeholders = Placeholders::default();
+            let projection = projection_expression::<M>(&self.projection, &mut placeholders);
+            let (names, _) = placeholders.into_maps();
+            let result = self
+                .client
+                .dynamodb()
+                .get_item()
+                .table_name(&table)
+                .set_key(Some(key))
+                .consistent_read(self.consistent)
+                .set_projection_expression(projection)
+                .set_expression_attribute_names(names)
+                .set_return_consumed_capacity(op.return_capacity())
+                .send()
+                .await;
+            op.response(&result);
+            let output = result.map_err(|e| Error::from_sdk("GetItem", &table, e))?;
+            op.returned_rows(usize::from(output.item.is_some()));
+            match output.item {
+                Some(item) => Ok(Some(self.client.decode_item(item).await?)),
+                None => Ok(None),
+            }
+        })
+        .await
     }
 }
 
@@ -190,14 +193,7 @@ pub(crate) fn projection_expression<M: Model>(
     Some(names.join(", "))
 }
 
-impl<'a, M: Model> IntoFuture for Get<'a, M> {
-    type Output = Result<Option<M>, Error>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+measured_operation!(['a, M: Model] Get<'a, M> => Option<M>);
 
 /// A delete of one item, from [`Client::delete`]; await it.
 #[must_use = "await the operation to run it"]
@@ -214,34 +210,34 @@ impl<'a, M: Model> Delete<'a, M> {
         self
     }
 
-    async fn run(self) -> Result<(), Error> {
+    async fn run(self, capacity: Option<CapacityDetail>) -> Result<Measured<()>, Error> {
         let table = self.client.table_name::<M>();
-        let ctx = self.client.context::<M>("DeleteItem", &table);
-        let condition = render_condition(&ctx, node(self.condition))?;
-        let (names, values) = condition.placeholders.into_maps();
-        self.client
-            .dynamodb()
-            .delete_item()
-            .table_name(&table)
-            .set_key(Some(self.key.to_item()?))
-            .set_condition_expression(condition.expression)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("DeleteItem", &table, e))?;
-        Ok(())
+        let op = &Operation::new(self.client, "DeleteItem", &table, capacity);
+        op.run(async move {
+            let ctx = self.client.context::<M>("DeleteItem", &table);
+            let condition = render_condition(&ctx, node(self.condition))?;
+            let (names, values) = condition.placeholders.into_maps();
+            let result = self
+                .client
+                .dynamodb()
+                .delete_item()
+                .table_name(&table)
+                .set_key(Some(self.key.to_item()?))
+                .set_condition_expression(condition.expression)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .set_return_consumed_capacity(op.return_capacity())
+                .send()
+                .await;
+            op.response(&result);
+            result.map_err(|e| Error::from_sdk("DeleteItem", &table, e))?;
+            Ok(())
+        })
+        .await
     }
 }
 
-impl<'a, M: Model> IntoFuture for Delete<'a, M> {
-    type Output = Result<(), Error>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+measured_operation!(['a, M: Model] Delete<'a, M> => ());
 
 /// An update of one item, from [`Client::update`]; await it for the item as updated.
 #[must_use = "await the operation to run it"]
@@ -298,38 +294,37 @@ impl<'a, M: Model> UpdateItem<'a, M> {
         self
     }
 
-    async fn run(self) -> Result<M, Error> {
+    async fn run(self, capacity: Option<CapacityDetail>) -> Result<Measured<M>, Error> {
         let client = self.client;
-        let prepared = prepare_update(client, &self.key, self.update, self.condition).await?;
-        let table = prepared.table;
-        let (names, values) = prepared.placeholders.into_maps();
-        let output = client
-            .dynamodb()
-            .update_item()
-            .table_name(&table)
-            .set_key(Some(prepared.key))
-            .update_expression(prepared.update)
-            .set_condition_expression(prepared.condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("UpdateItem", &table, e))?;
-        client
-            .decode_item(output.attributes.unwrap_or_default())
-            .await
+        let op = &Operation::new(client, "UpdateItem", &client.table_name::<M>(), capacity);
+        op.run(async move {
+            let prepared = prepare_update(client, &self.key, self.update, self.condition).await?;
+            let table = prepared.table;
+            let (names, values) = prepared.placeholders.into_maps();
+            let result = client
+                .dynamodb()
+                .update_item()
+                .table_name(&table)
+                .set_key(Some(prepared.key))
+                .update_expression(prepared.update)
+                .set_condition_expression(prepared.condition)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+                .set_return_consumed_capacity(op.return_capacity())
+                .send()
+                .await;
+            op.response(&result);
+            let output = result.map_err(|e| Error::from_sdk("UpdateItem", &table, e))?;
+            client
+                .decode_item(output.attributes.unwrap_or_default())
+                .await
+        })
+        .await
     }
 }
 
-impl<'a, M: Model> IntoFuture for UpdateItem<'a, M> {
-    type Output = Result<M, Error>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
-    }
-}
+measured_operation!(['a, M: Model] UpdateItem<'a, M> => M);
 
 impl Client {
     /// Writes `item`, replacing any stored item with its key. On a versioned model the write is

@@ -6,6 +6,7 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use crate::io::client::Client;
 use crate::io::error::Error;
+use crate::io::telemetry::{CapacityDetail, ConsumedCapacity, Operation};
 use crate::item::expr::Placeholders;
 use crate::item::model::{Item, Model};
 use crate::primitives::codec::canonical;
@@ -68,6 +69,9 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Where the next page starts; `None` when there are no more items.
     pub next: Option<Cursor>,
+    /// The capacity the page's request consumed, when asked for with `consumed_capacity`
+    /// (and reported by the server).
+    pub consumed_capacity: Option<ConsumedCapacity>,
 }
 
 /// Which request to send.
@@ -95,6 +99,7 @@ pub(crate) struct Request {
     pub page_size: Option<i32>,
     pub limit: Option<usize>,
     pub start: Option<Cursor>,
+    pub capacity: Option<CapacityDetail>,
 }
 
 /// One response.
@@ -112,10 +117,29 @@ impl Request {
         }
     }
 
-    /// Sends one request from `start`; with `count`, asks for the count only.
+    /// The span of one request.
+    fn operation_span(&self, client: &Client) -> Operation {
+        let op = Operation::new(client, self.operation(), &self.table, self.capacity);
+        op.index(self.index);
+        op
+    }
+
+    /// Sends one request from `start` in its own span; with `count`, asks for the count only.
     pub(crate) async fn fetch(
         &self,
         client: &Client,
+        start: Option<Item>,
+        count: bool,
+    ) -> Result<Fetched, Error> {
+        let op = &self.operation_span(client);
+        Ok(op.run(self.send(client, op, start, count)).await?.value)
+    }
+
+    /// Sends one request from `start` (in `op`'s span); with `count`, asks for the count only.
+    async fn send(
+        &self,
+        client: &Client,
+        op: &Operation,
         start: Option<Item>,
         count: bool,
     ) -> Result<Fetched, Error> {
@@ -124,55 +148,67 @@ impl Request {
         let projection = self.projection.clone().filter(|_| !count);
         let table = &self.table;
         let db = client.dynamodb();
-        match &self.kind {
+        let fetched = match &self.kind {
             Kind::Query {
                 key_condition,
                 forward,
-            } => db
-                .query()
-                .table_name(table)
-                .set_index_name(self.index.map(str::to_string))
-                .key_condition_expression(key_condition)
-                .set_filter_expression(self.filter.clone())
-                .set_projection_expression(projection)
-                .set_expression_attribute_names(names)
-                .set_expression_attribute_values(values)
-                .consistent_read(self.consistent)
-                .set_limit(self.page_size)
-                .scan_index_forward(*forward)
-                .set_exclusive_start_key(start)
-                .set_select(select)
-                .send()
-                .await
-                .map(|o| Fetched {
-                    items: o.items.unwrap_or_default(),
-                    count: o.count,
-                    last: o.last_evaluated_key,
-                })
-                .map_err(|e| Error::from_sdk("Query", table, e)),
-            Kind::Scan { segment } => db
-                .scan()
-                .table_name(table)
-                .set_index_name(self.index.map(str::to_string))
-                .set_filter_expression(self.filter.clone())
-                .set_projection_expression(projection)
-                .set_expression_attribute_names(names)
-                .set_expression_attribute_values(values)
-                .consistent_read(self.consistent)
-                .set_limit(self.page_size)
-                .set_segment(segment.map(|s| s.0))
-                .set_total_segments(segment.map(|s| s.1))
-                .set_exclusive_start_key(start)
-                .set_select(select)
-                .send()
-                .await
-                .map(|o| Fetched {
-                    items: o.items.unwrap_or_default(),
-                    count: o.count,
-                    last: o.last_evaluated_key,
-                })
-                .map_err(|e| Error::from_sdk("Scan", table, e)),
-        }
+            } => {
+                let result = db
+                    .query()
+                    .table_name(table)
+                    .set_index_name(self.index.map(str::to_string))
+                    .key_condition_expression(key_condition)
+                    .set_filter_expression(self.filter.clone())
+                    .set_projection_expression(projection)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .consistent_read(self.consistent)
+                    .set_limit(self.page_size)
+                    .scan_index_forward(*forward)
+                    .set_exclusive_start_key(start)
+                    .set_select(select)
+                    .set_return_consumed_capacity(op.return_capacity())
+                    .send()
+                    .await;
+                op.response(&result);
+                result
+                    .map(|o| Fetched {
+                        items: o.items.unwrap_or_default(),
+                        count: o.count,
+                        last: o.last_evaluated_key,
+                    })
+                    .map_err(|e| Error::from_sdk("Query", table, e))?
+            }
+            Kind::Scan { segment } => {
+                let result = db
+                    .scan()
+                    .table_name(table)
+                    .set_index_name(self.index.map(str::to_string))
+                    .set_filter_expression(self.filter.clone())
+                    .set_projection_expression(projection)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .consistent_read(self.consistent)
+                    .set_limit(self.page_size)
+                    .set_segment(segment.map(|s| s.0))
+                    .set_total_segments(segment.map(|s| s.1))
+                    .set_exclusive_start_key(start)
+                    .set_select(select)
+                    .set_return_consumed_capacity(op.return_capacity())
+                    .send()
+                    .await;
+                op.response(&result);
+                result
+                    .map(|o| Fetched {
+                        items: o.items.unwrap_or_default(),
+                        count: o.count,
+                        last: o.last_evaluated_key,
+                    })
+                    .map_err(|e| Error::from_sdk("Scan", table, e))?
+            }
+        };
+        op.returned_rows(usize::try_from(fetched.count).unwrap_or(0));
+        Ok(fetched)
     }
 
     /// The key to start from: the cursor's, if any.
@@ -210,12 +246,26 @@ impl Request {
         }
     }
 
-    /// One page of raw items.
-    pub(crate) async fn page(&self, client: &Client) -> Result<Page<Item>, Error> {
-        let fetched = self.fetch(client, self.start_key()?, false).await?;
+    /// One page, decoded, in one span (with the fetches of its offloaded values).
+    pub(crate) async fn page<M: Model>(&self, client: &Client) -> Result<Page<M>, Error> {
+        let op = &self.operation_span(client);
+        let measured = op
+            .run(async {
+                let fetched = self.send(client, op, self.start_key()?, false).await?;
+                let mut items = Vec::with_capacity(fetched.items.len());
+                for item in fetched.items {
+                    items.push(client.decode_item(item).await?);
+                }
+                Ok(Page {
+                    items,
+                    next: fetched.last.map(Cursor::from_key),
+                    consumed_capacity: None,
+                })
+            })
+            .await?;
         Ok(Page {
-            items: fetched.items,
-            next: fetched.last.map(Cursor::from_key),
+            consumed_capacity: measured.consumed_capacity,
+            ..measured.value
         })
     }
 
@@ -259,21 +309,6 @@ pub(crate) fn decoded<M: Model>(
         .boxed()
 }
 
-/// Decodes one page of raw items into models.
-pub(crate) async fn decoded_page<M: Model>(
-    client: &Client,
-    page: Page<Item>,
-) -> Result<Page<M>, Error> {
-    let mut items = Vec::with_capacity(page.items.len());
-    for item in page.items {
-        items.push(client.decode_item(item).await?);
-    }
-    Ok(Page {
-        items,
-        next: page.next,
-    })
-}
-
 /// Settings queries and scans share, set by their builders.
 #[derive(Debug, Default)]
 pub(crate) struct Settings {
@@ -283,4 +318,5 @@ pub(crate) struct Settings {
     pub limit: Option<usize>,
     pub start: Option<Cursor>,
     pub index: Option<&'static str>,
+    pub capacity: Option<CapacityDetail>,
 }

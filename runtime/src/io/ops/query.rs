@@ -3,7 +3,7 @@
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 
 use super::item::projection_expression;
-use super::paging::{Kind, Page, Request, Settings, decoded, decoded_page};
+use super::paging::{Kind, Page, Request, Settings, decoded};
 use crate::io::client::Client;
 use crate::io::error::Error;
 use crate::item::expr::{Condition, HashCondition, Placeholders, RangeCondition};
@@ -73,6 +73,13 @@ macro_rules! read_settings {
         /// Starts where an earlier page ended.
         pub fn start_from(mut self, cursor: $crate::io::ops::Cursor) -> Self {
             self.settings.start = Some(cursor);
+            self
+        }
+
+        /// Asks DynamoDB for the capacity each request consumes; [`Page::consumed_capacity`]
+        /// reports it, and the span of each request records it.
+        pub fn consumed_capacity(mut self, detail: $crate::io::telemetry::CapacityDetail) -> Self {
+            self.settings.capacity = Some(detail);
             self
         }
     };
@@ -161,6 +168,7 @@ impl<M: Model> Query<M> {
             page_size: settings.page_size,
             limit: settings.limit,
             start: settings.start,
+            capacity: settings.capacity,
         };
         request.check()?;
         Ok((self.client, request))
@@ -204,8 +212,7 @@ impl<M: Model> Query<M> {
     /// One page (of `page_size` items evaluated) and the cursor of the next.
     pub async fn page(self) -> Result<Page<M>, Error> {
         let (client, request) = self.request()?;
-        let page = request.page(&client).await?;
-        decoded_page(&client, page).await
+        request.page(&client).await
     }
 
     /// Every matching item.

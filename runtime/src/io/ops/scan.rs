@@ -3,7 +3,7 @@
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use super::item::projection_expression;
-use super::paging::{Kind, Page, Request, Settings, decoded, decoded_page};
+use super::paging::{Kind, Page, Request, Settings, decoded};
 use super::query::read_settings;
 use crate::io::client::Client;
 use crate::io::error::Error;
@@ -99,6 +99,7 @@ impl<M: Model> Scan<M> {
                 // Applied to the merged stream of all segments instead.
                 limit: None,
                 start: settings.start.clone(),
+                capacity: settings.capacity,
             })
             .collect();
         if settings.limit == Some(0) {
@@ -131,8 +132,7 @@ impl<M: Model> Scan<M> {
             return Err(self.invalid("`page` reads one sequential scan; drop `segments`"));
         }
         let (client, requests, _) = self.requests()?;
-        let page = requests[0].page(&client).await?;
-        decoded_page(&client, page).await
+        requests[0].page(&client).await
     }
 
     /// Every matching item.

@@ -18,6 +18,7 @@ use futures::future::BoxFuture;
 use super::built;
 use crate::io::client::Client;
 use crate::io::error::{BoxError, Error};
+use crate::io::telemetry::{self, Operation};
 use crate::item::model::{
     Billing, IndexKind, IndexSchema, KeyAttribute, KeySchema, Model, Projection, ScalarType,
     TableSchema, Throughput,
@@ -103,6 +104,20 @@ pub(crate) async fn create(
     table: &str,
     options: CreateOptions,
 ) -> Result<Created, Error> {
+    let op = &Operation::new(client, CREATE, table, None);
+    let created = op
+        .run(create_in(client, op, schema, table, options))
+        .await?;
+    Ok(created.value)
+}
+
+async fn create_in(
+    client: &Client,
+    op: &Operation,
+    schema: &TableSchema,
+    table: &str,
+    options: CreateOptions,
+) -> Result<Created, Error> {
     let mut request = client
         .dynamodb()
         .create_table()
@@ -140,7 +155,9 @@ pub(crate) async fn create(
             .billing_mode(BillingMode::Provisioned)
             .provisioned_throughput(throughput(t)),
     };
-    let created = match request.send().await {
+    let result = request.send().await;
+    op.response(&result);
+    let created = match result {
         Ok(_) => Created::New,
         // A quick skip when the table exists, as long as its key is the schema's: items
         // written with another key would be unreadable.
@@ -170,11 +187,8 @@ pub(crate) async fn create(
 
 /// Fails with [`Error::KeyMismatch`] unless the existing `table` has the primary key `key`.
 async fn ensure_same_key(client: &Client, key: KeySchema, table: &str) -> Result<(), Error> {
-    let description = client
-        .dynamodb()
-        .describe_table()
-        .table_name(table)
-        .send()
+    let request = client.dynamodb().describe_table().table_name(table);
+    let description = telemetry::request(client, "DescribeTable", table, request.send())
         .await
         .map_err(|e| Error::from_sdk("DescribeTable", table, e))?;
     let described = description
@@ -402,11 +416,8 @@ async fn enable_ttl(client: &Client, table: &str, attribute: &str) -> Result<(),
 }
 
 async fn describe(client: &Client, table: &str) -> Result<TableDescription, Error> {
-    let output = client
-        .dynamodb()
-        .describe_table()
-        .table_name(table)
-        .send()
+    let request = client.dynamodb().describe_table().table_name(table);
+    let output = telemetry::request(client, "DescribeTable", table, request.send())
         .await
         .map_err(|e| Error::from_sdk("DescribeTable", table, e))?;
     output.table.ok_or_else(|| Error::NotFound {
@@ -432,10 +443,8 @@ impl Client {
     /// Deletes model `M`'s table and every item in it.
     pub async fn delete_table<M: Model>(&self) -> Result<(), Error> {
         let table = self.table_name::<M>();
-        self.dynamodb()
-            .delete_table()
-            .table_name(&table)
-            .send()
+        let request = self.dynamodb().delete_table().table_name(&table);
+        telemetry::request(self, "DeleteTable", &table, request.send())
             .await
             .map_err(|e| Error::from_sdk("DeleteTable", &table, e))?;
         Ok(())

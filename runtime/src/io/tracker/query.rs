@@ -15,6 +15,7 @@ use super::{Status, Tracker};
 use crate::io::client::Client;
 use crate::io::error::Error;
 use crate::io::ops::Cursor;
+use crate::io::telemetry::{self, Operation};
 
 /// Order of a query's results by update time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,8 +234,7 @@ impl Stream {
                     .expression_attribute_names("#lease", attr::LEASE)
                     .expression_attribute_values(":now", timestamp(scope.now));
             }
-            let output = request
-                .send()
+            let output = telemetry::request(scope.client, "Query", &scope.table, request.send())
                 .await
                 .map_err(|e| Error::from_sdk("Query", &scope.table, e))?;
             self.buffer.extend(output.items.unwrap_or_default());
@@ -360,10 +360,10 @@ async fn count_partition(
 ) -> Result<u64, TrackerError> {
     let (mut total, mut next) = (0u64, None);
     loop {
-        let output = partition_request(client, table, &status_key)
+        let request = partition_request(client, table, &status_key)
             .select(Select::Count)
-            .set_exclusive_start_key(next)
-            .send()
+            .set_exclusive_start_key(next);
+        let output = telemetry::request(client, "Query", table, request.send())
             .await
             .map_err(|e| Error::from_sdk("Query", table, e))?;
         total += u64::try_from(output.count).unwrap_or(0);
@@ -402,12 +402,12 @@ async fn partition_keys(
 ) -> Result<Vec<(String, String)>, TrackerError> {
     let (mut keys, mut next) = (Vec::new(), None);
     loop {
-        let output = partition_request(client, table, &status_key)
+        let request = partition_request(client, table, &status_key)
             .projection_expression("#pk, #tid")
             .expression_attribute_names("#pk", attr::PK)
             .expression_attribute_names("#tid", attr::TASK_ID)
-            .set_exclusive_start_key(next)
-            .send()
+            .set_exclusive_start_key(next);
+        let output = telemetry::request(client, "Query", table, request.send())
             .await
             .map_err(|e| Error::from_sdk("Query", table, e))?;
         for item in output.items.unwrap_or_default() {
@@ -471,11 +471,13 @@ async fn delete_keys(
         })
         .collect();
     let policy = client.retry_policy();
-    let progress = policy
-        .run(requests, |pending| {
-            crate::io::batch::write_chunks(client, table, pending)
-        })
-        .await?;
+    let op = &Operation::new(client, "BatchWriteItem", table, None);
+    let progress = op
+        .run(policy.run(requests, |pending| {
+            crate::io::batch::write_chunks(client, op, table, pending)
+        }))
+        .await?
+        .value;
     if progress.left.is_empty() {
         return Ok(keys.len() as u64);
     }

@@ -7,14 +7,16 @@ use std::time::Duration;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeDelta, Utc};
+use tracing::Instrument;
 
 use super::error::{LeaseLost, Refusal, RunError, TaskRefused, TrackerError};
 use super::item::{self, ErrorRecord, Item, Reader, Task, attr, history_with, timestamp};
-use super::request::{Outcome, Update};
+use super::request::{Outcome, Transition, Update};
 use super::{Status, Tracker};
 use crate::io::client::Client;
 use crate::io::error::Error;
 use crate::io::ops::Created;
+use crate::io::telemetry;
 
 /// Longest lease a run-time override may ask for.
 const MAX_LEASE: TimeDelta = TimeDelta::days(7);
@@ -177,7 +179,21 @@ impl<T: Tracker> TaskCtx<T> {
             .when_eq(attr::EPOCH, number(inner.task.epoch))
             .when_eq(attr::STATUS, status_value(T::Status::IN_PROGRESS));
         let key = item::key_of::<T>(&inner.task.task_id);
-        let outcome = update.send(&inner.client, &inner.table, key, false).await?;
+        let outcome = match finished {
+            Some(to) => {
+                let transition = Transition {
+                    use_case: T::CONFIG.use_case,
+                    task_id: &inner.task.task_id,
+                    epoch: Some(inner.task.epoch),
+                    from: &[T::Status::IN_PROGRESS.as_str()],
+                    to: to.as_str(),
+                };
+                update
+                    .send_transition(&inner.client, &inner.table, key, false, transition)
+                    .await?
+            }
+            None => update.send(&inner.client, &inner.table, key, false).await?,
+        };
         let Outcome::Rejected(current) = outcome else {
             return Ok(());
         };
@@ -315,15 +331,14 @@ pub(crate) async fn create<T: Tracker>(
     }
     let table = client.resolve_table_name(T::CONFIG.table_name);
     let item = item::new_item::<T>(task_id, &data, status, Utc::now())?;
-    let result = client
+    let request = client
         .dynamodb()
         .put_item()
         .table_name(&table)
         .set_item(Some(item))
         .condition_expression("attribute_not_exists(#pk)")
-        .expression_attribute_names("#pk", attr::PK)
-        .send()
-        .await;
+        .expression_attribute_names("#pk", attr::PK);
+    let result = telemetry::request(client, "PutItem", &table, request.send()).await;
     match result {
         Ok(_) => Ok(Created::New),
         Err(error) => match error.as_service_error() {
@@ -339,13 +354,13 @@ pub(crate) async fn get<T: Tracker>(
 ) -> Result<Option<Task<T>>, TrackerError> {
     check_task_id(task_id)?;
     let table = client.resolve_table_name(T::CONFIG.table_name);
-    let output = client
+    let request = client
         .dynamodb()
         .get_item()
         .table_name(&table)
         .set_key(Some(item::key_of::<T>(task_id)))
-        .consistent_read(true)
-        .send()
+        .consistent_read(true);
+    let output = telemetry::request(client, "GetItem", &table, request.send())
         .await
         .map_err(|e| Error::from_sdk("GetItem", &table, e))?;
     output
@@ -421,7 +436,8 @@ impl<T: Tracker> Acquire<'_, T> {
     async fn run(self) -> Result<Task<T>, TrackerError> {
         let startable = self.startable.iter().map(|s| status_value(*s)).collect();
         let update = self.take_lease().when_in(attr::STATUS, startable);
-        match self.send(update).await? {
+        let from: Vec<&'static str> = self.startable.iter().map(|s| s.as_str()).collect();
+        match self.send(update, &from, T::Status::IN_PROGRESS).await? {
             Outcome::Applied(item) => Reader::new(&item, self.table).task(),
             Outcome::Rejected(Some(current)) if self.expired(&current)? => {
                 self.reclaim(&current).await
@@ -430,9 +446,24 @@ impl<T: Tracker> Acquire<'_, T> {
         }
     }
 
-    async fn send(&self, update: Update) -> Result<Outcome, TrackerError> {
+    /// Sends the transition from `from` to `to` (returning the new item).
+    async fn send(
+        &self,
+        update: Update,
+        from: &[&'static str],
+        to: T::Status,
+    ) -> Result<Outcome, TrackerError> {
         let key = item::key_of::<T>(self.task_id);
-        update.send(self.client, self.table, key, true).await
+        let transition = Transition {
+            use_case: T::CONFIG.use_case,
+            task_id: self.task_id,
+            epoch: None,
+            from,
+            to: to.as_str(),
+        };
+        update
+            .send_transition(self.client, self.table, key, true, transition)
+            .await
     }
 
     fn refuse(&self, current: Option<&Item>) -> Result<TrackerError, TrackerError> {
@@ -478,7 +509,8 @@ impl<T: Tracker> Acquire<'_, T> {
             let ignore = transition::<T>(self.task_id, T::Status::IGNORED, self.now)
                 .increment(attr::EPOCH)
                 .remove(attr::LEASE);
-            return match self.send(fenced(ignore)).await? {
+            let from = [T::Status::IN_PROGRESS.as_str()];
+            return match self.send(fenced(ignore), &from, T::Status::IGNORED).await? {
                 Outcome::Applied(_) => Err(refused::<T>(
                     "start",
                     self.task_id,
@@ -487,7 +519,11 @@ impl<T: Tracker> Acquire<'_, T> {
                 Outcome::Rejected(current) => Err(self.refuse(current.as_ref())?),
             };
         }
-        match self.send(fenced(self.take_lease())).await? {
+        let from = [T::Status::IN_PROGRESS.as_str()];
+        match self
+            .send(fenced(self.take_lease()), &from, T::Status::IN_PROGRESS)
+            .await?
+        {
             Outcome::Applied(item) => Reader::new(&item, self.table).task(),
             Outcome::Rejected(current) => Err(self.refuse(current.as_ref())?),
         }
@@ -507,9 +543,44 @@ where
     O: serde::Serialize + Send,
     E: std::error::Error + Send + Sync + 'static,
 {
+    let span = tracing::info_span!(
+        target: "dynamate",
+        "tracker.run",
+        dynamate.tracker.use_case = T::CONFIG.use_case,
+        dynamate.tracker.task_id = task_id,
+        dynamate.tracker.epoch = tracing::field::Empty,
+        dynamate.tracker.outcome = tracing::field::Empty,
+    );
+    let result = run_task::<T, F, Fut, O, E>(client, task_id, options, work)
+        .instrument(span.clone())
+        .await;
+    let outcome = match &result {
+        Ok(_) => "succeeded",
+        Err(RunError::Start(_)) => "not_started",
+        Err(RunError::Task { .. }) => "failed",
+        Err(RunError::Record { .. }) => "not_recorded",
+    };
+    span.record("dynamate.tracker.outcome", outcome);
+    result
+}
+
+async fn run_task<T, F, Fut, O, E>(
+    client: &Client,
+    task_id: &str,
+    options: RunOptions<T::Status>,
+    work: F,
+) -> Result<O, RunError<E>>
+where
+    T: Tracker,
+    F: FnOnce(TaskCtx<T>) -> Fut + Send,
+    Fut: Future<Output = Result<O, E>> + Send,
+    O: serde::Serialize + Send,
+    E: std::error::Error + Send + Sync + 'static,
+{
     let ctx = start::<T>(client, task_id, &options)
         .await
         .map_err(RunError::Start)?;
+    tracing::Span::current().record("dynamate.tracker.epoch", ctx.epoch());
     match work(ctx.clone()).await {
         Ok(output) => {
             let recorded = match json(task_id, "task output", &output) {
@@ -589,8 +660,22 @@ pub(crate) async fn retry_now<T: Tracker>(
             attr::STATUS,
             accepted.iter().map(|s| status_value(*s)).collect(),
         );
+    let from: Vec<&'static str> = accepted.iter().map(|s| s.as_str()).collect();
+    let transition = Transition {
+        use_case: T::CONFIG.use_case,
+        task_id,
+        epoch: None,
+        from: &from,
+        to: T::Status::PENDING.as_str(),
+    };
     match update
-        .send(client, &table, item::key_of::<T>(task_id), false)
+        .send_transition(
+            client,
+            &table,
+            item::key_of::<T>(task_id),
+            false,
+            transition,
+        )
         .await?
     {
         Outcome::Applied(_) => Ok(()),
