@@ -12,7 +12,7 @@ use std::time::Duration;
 use aws_sdk_kms::types::KeyState;
 use dynamate::io::kms::{KmsError, KmsKeyring, WrappedKey, WrappedRootKey};
 use dynamate::item::error::{CodecError, TransformError};
-use dynamate::primitives::crypto::{CryptoError, KeyId, Keyring, RootKey, envelope_key_id};
+use dynamate::primitives::crypto::{Aad, CryptoError, KeyId, Keyring, RootKey, envelope_key_id};
 use dynamate::{AttributeValue, Client, Error, Model, Report};
 use dynamate_tests::faults::{Action, FaultProxy, Rule};
 use dynamate_tests::support::{Server, builder, unique_name};
@@ -22,6 +22,7 @@ use dynamate_tests::{Archive, ArchiveKey};
 /// credentials and region from the environment `scripts/servers.sh` sets.
 async fn kms_at(endpoint: &str) -> KmsKeyring {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
@@ -109,7 +110,8 @@ async fn stored_key_id(client: &Client, aid: &str, attribute: &str) -> KeyId {
     let Some(AttributeValue::B(blob)) = item.get(attribute) else {
         panic!("`{attribute}` is not stored as binary: {item:?}");
     };
-    envelope_key_id(blob.as_ref()).expect("an envelope")
+    envelope_key_id(&Aad::new(Archive::SCHEMA.table_name, attribute), blob.as_ref())
+        .expect("an envelope")
 }
 
 fn key_id(name: &str, version: u32) -> KeyId {
