@@ -523,7 +523,10 @@ fn read_only_and_write_only_keyrings_refuse_the_other_direction() {
                     (context.table.as_str(), context.attribute.as_str()),
                     ("archives", "secret")
                 );
-                assert_eq!((context.key.as_str(), context.version), ("archive", Some(2)));
+                assert_eq!(
+                    (context.key.as_str(), context.version),
+                    ("archive", Some(2))
+                );
             }
             other => panic!("expected EncryptNotAllowed, got {other:?}"),
         }
@@ -537,7 +540,11 @@ fn read_only_and_write_only_keyrings_refuse_the_other_direction() {
         Err(CryptoError::EncryptNotAllowed { context }) if context.version.is_none()
     ));
     // Reading metadata is not decrypting: rotation checks still work.
-    assert!(reader.uses_primary_version("archive", &aad, &stored).unwrap());
+    assert!(
+        reader
+            .uses_primary_version("archive", &aad, &stored)
+            .unwrap()
+    );
 
     let writer = full().write_only();
     assert_eq!(writer.access(), KeyringAccess::EncryptOnly);
@@ -551,9 +558,16 @@ fn read_only_and_write_only_keyrings_refuse_the_other_direction() {
             matches!(&err, CryptoError::DecryptNotAllowed { context } if context.key == "archive"),
             "{err:?}"
         );
-        assert!(err.to_string().contains("write-only (encrypt only)"), "{err}");
+        assert!(
+            err.to_string().contains("write-only (encrypt only)"),
+            "{err}"
+        );
     }
-    assert!(writer.uses_primary_version("archive", &aad, &written).unwrap());
+    assert!(
+        writer
+            .uses_primary_version("archive", &aad, &written)
+            .unwrap()
+    );
 
     // Access is replaced, not accumulated; the default is both directions.
     assert_eq!(full().access(), KeyringAccess::EncryptAndDecrypt);

@@ -80,7 +80,10 @@ async fn same_tables(client: &Client, keyring: Keyring) -> Client {
 /// A dynamate client on moto with `keyring` and the Archive table created.
 async fn archive_client(keyring: Keyring) -> Client {
     let client = builder(Server::Moto).keyring(keyring).build().await;
-    client.create_table::<Archive>().await.expect("create table");
+    client
+        .create_table::<Archive>()
+        .await
+        .expect("create table");
     client
 }
 
@@ -110,8 +113,11 @@ async fn stored_key_id(client: &Client, aid: &str, attribute: &str) -> KeyId {
     let Some(AttributeValue::B(blob)) = item.get(attribute) else {
         panic!("`{attribute}` is not stored as binary: {item:?}");
     };
-    envelope_key_id(&Aad::new(Archive::SCHEMA.table_name, attribute), blob.as_ref())
-        .expect("an envelope")
+    envelope_key_id(
+        &Aad::new(Archive::SCHEMA.table_name, attribute),
+        blob.as_ref(),
+    )
+    .expect("an envelope")
 }
 
 fn key_id(name: &str, version: u32) -> KeyId {
@@ -143,7 +149,11 @@ async fn a_model_round_trips_under_a_kms_loaded_keyring() {
     let (alias, key_id_) = new_kms_key(&kms).await;
     let entry = kms.generate("archive", 1, &alias).await.expect("generate");
     assert_eq!(
-        (entry.name.as_str(), entry.version, entry.kms_key_id.as_str()),
+        (
+            entry.name.as_str(),
+            entry.version,
+            entry.kms_key_id.as_str()
+        ),
         ("archive", 1, alias.as_str())
     );
 
@@ -198,14 +208,20 @@ async fn a_model_round_trips_under_a_kms_loaded_keyring() {
 async fn rotation_adds_a_version_and_old_values_still_read() {
     let kms = kms().await;
     let (alias, _) = new_kms_key(&kms).await;
-    let v1 = kms.generate("archive", 1, &alias).await.expect("generate v1");
+    let v1 = kms
+        .generate("archive", 1, &alias)
+        .await
+        .expect("generate v1");
     let only_v1 = kms.clone().with_entry(v1.clone()).load().await.unwrap();
     let client = archive_client(only_v1).await;
     let mut old = archive("old", "written under version 1");
     client.save(&mut old).await.unwrap();
 
     // Rotate: a new data key as version 2, loaded beside version 1.
-    let v2 = kms.generate("archive", 2, &alias).await.expect("generate v2");
+    let v2 = kms
+        .generate("archive", 2, &alias)
+        .await
+        .expect("generate v2");
     assert_ne!(v1.wrapped, v2.wrapped);
     let both = kms
         .clone()
@@ -324,12 +340,9 @@ async fn a_wrong_encryption_context_is_refused() {
     let mut bytes = wrapped.as_bytes().to_vec();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
-    let corrupt = kms.clone().with_key(
-        "archive",
-        1,
-        &alias,
-        WrappedKey::from_bytes(bytes).unwrap(),
-    );
+    let corrupt =
+        kms.clone()
+            .with_key("archive", 1, &alias, WrappedKey::from_bytes(bytes).unwrap());
     assert_wrong_context(corrupt.load().await.unwrap_err(), "archive", 1);
 
     // The right context still loads.
@@ -368,15 +381,17 @@ async fn denied_access_and_disabled_keys_are_typed() {
         .unwrap()
         .key_state;
     assert_eq!(state, Some(KeyState::Disabled));
+    loader
+        .load()
+        .await
+        .expect("moto decrypts under a disabled key (if this fails, moto enforces key state now)");
 
-    let answer = |code: &str| {
-        Action::Status {
-            status: 400,
-            body: Some(
-                serde_json::json!({"__type": code, "message": format!("{code} (injected)")})
-                    .to_string(),
-            ),
-        }
+    let answer = |code: &str| Action::Status {
+        status: 400,
+        body: Some(
+            serde_json::json!({"__type": code, "message": format!("{code} (injected)")})
+                .to_string(),
+        ),
     };
     for code in [
         "AccessDeniedException",
@@ -386,11 +401,7 @@ async fn denied_access_and_disabled_keys_are_typed() {
         "ThrottlingException",
     ] {
         let rule = proxy
-            .add(
-                Rule::new(answer(code))
-                    .operation("Decrypt")
-                    .contains(&name),
-            )
+            .add(Rule::new(answer(code)).operation("Decrypt").contains(&name))
             .await;
         let error = loader.load().await.unwrap_err();
         assert_eq!(rule.hits().await.hits, 1, "{code}");

@@ -163,7 +163,9 @@ impl<'de> serde::Deserialize<'de> for WrappedKey {
 
 /// Text that is not a [`WrappedKey`]. The text itself is not echoed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid wrapped key: {reason}; expected the base64 text that `WrappedKey`'s Display wrote")]
+#[error(
+    "invalid wrapped key: {reason}; expected the base64 text that `WrappedKey`'s Display wrote"
+)]
 pub struct ParseWrappedKeyError {
     reason: String,
 }
@@ -259,7 +261,7 @@ impl KmsKeyring {
         Self::new(aws_sdk_kms::Client::from_conf(builder.build()))
     }
 
-    /// The KMS client.
+    /// The KMS client (for KMS calls of the application's own, such as `DescribeKey`).
     pub fn client(&self) -> &aws_sdk_kms::Client {
         &self.client
     }
@@ -268,9 +270,13 @@ impl KmsKeyring {
     /// loads (an application or environment name, for example). Keys must be generated and
     /// loaded with the same entries. Setting a key again replaces its value.
     ///
-    /// ```no_run
-    /// # fn example(client: aws_sdk_kms::Client) -> Result<(), dynamate::io::kms::KmsError> {
+    /// ```
     /// use dynamate::io::kms::{KmsError, KmsKeyring};
+    /// # let client = aws_sdk_kms::Client::from_conf(
+    /// #     aws_sdk_kms::Config::builder()
+    /// #         .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+    /// #         .build(),
+    /// # );
     ///
     /// let kms = KmsKeyring::new(client).with_context("app", "billing")?;
     /// let context = kms.encryption_context("archive", 2);
@@ -281,8 +287,7 @@ impl KmsKeyring {
     ///     kms.with_context("dynamate:version", "9"),
     ///     Err(KmsError::InvalidConfig { .. })
     /// ));
-    /// # Ok(())
-    /// # }
+    /// # Ok::<(), KmsError>(())
     /// ```
     ///
     /// # Errors
@@ -313,6 +318,22 @@ impl KmsKeyring {
 
     /// Adds version `version` of root key `name`, wrapped under KMS key `kms_key_id` (key id,
     /// key ARN, alias name or alias ARN), to the keys [`KmsKeyring::load`] unwraps.
+    ///
+    /// ```
+    /// use dynamate::io::kms::KmsKeyring;
+    ///
+    /// # let client = aws_sdk_kms::Client::from_conf(
+    /// #     aws_sdk_kms::Config::builder()
+    /// #         .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+    /// #         .build(),
+    /// # );
+    /// let kms = KmsKeyring::new(client)
+    ///     .with_key("archive", 1, "alias/app", "AQIDBA==".parse()?)
+    ///     .with_key("archive", 2, "alias/app", "BQYHCA==".parse()?);
+    /// let versions: Vec<u32> = kms.entries().iter().map(|entry| entry.version).collect();
+    /// assert_eq!(versions, [1, 2]);
+    /// # Ok::<(), dynamate::io::kms::ParseWrappedKeyError>(())
+    /// ```
     pub fn with_key(
         self,
         name: impl Into<String>,
@@ -358,6 +379,28 @@ impl KmsKeyring {
     /// [`CONTEXT_VERSION`] and the entries of [`KmsKeyring::with_context`]. This is what
     /// [`KmsKeyring::generate`] and [`KmsKeyring::load`] send, and what IAM conditions such as
     /// `kms:EncryptionContext:dynamate:key-name` see.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use dynamate::io::kms::KmsKeyring;
+    ///
+    /// # let client = aws_sdk_kms::Client::from_conf(
+    /// #     aws_sdk_kms::Config::builder()
+    /// #         .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+    /// #         .build(),
+    /// # );
+    /// let kms = KmsKeyring::new(client).with_context("env", "prod")?;
+    /// let expected: HashMap<String, String> = [
+    ///     ("dynamate:key-name", "archive"),
+    ///     ("dynamate:version", "3"),
+    ///     ("env", "prod"),
+    /// ]
+    /// .into_iter()
+    /// .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    /// .collect();
+    /// assert_eq!(kms.encryption_context("archive", 3), expected);
+    /// # Ok::<(), dynamate::io::kms::KmsError>(())
+    /// ```
     pub fn encryption_context(&self, name: &str, version: u32) -> HashMap<String, String> {
         let mut context: HashMap<String, String> = self.context.iter().cloned().collect();
         context.insert(CONTEXT_KEY_NAME.to_owned(), name.to_owned());
@@ -373,6 +416,15 @@ impl KmsKeyring {
     /// It calls `GenerateDataKeyWithoutPlaintext` (`KeySpec` `AES_256`): the plaintext key
     /// never reaches the machine that provisions it; [`KmsKeyring::load`] unwraps it where it
     /// is used.
+    ///
+    /// ```no_run
+    /// # async fn example(kms: dynamate::io::kms::KmsKeyring) -> Result<(), dynamate::io::kms::KmsError> {
+    /// // Rotation: version 3 beside versions 1 and 2 already in the configuration.
+    /// let entry = kms.generate("archive", 3, "alias/app").await?;
+    /// println!("archive v3 = {}", entry.wrapped); // base64, for the configuration
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
@@ -421,6 +473,16 @@ impl KmsKeyring {
     /// at startup and share the keyring: it caches the keys, so encrypting and decrypting
     /// attributes makes no KMS request.
     ///
+    /// ```no_run
+    /// # async fn example(kms: dynamate::io::kms::KmsKeyring) -> Result<(), Box<dyn std::error::Error>> {
+    /// let keyring = kms.load().await?;
+    /// // A reporting service: it may decrypt, never encrypt.
+    /// let client = dynamate::Client::builder().keyring(keyring.read_only()).build().await;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     ///
     /// The first failure, naming the key version and the KMS key:
@@ -435,13 +497,23 @@ impl KmsKeyring {
     /// Like [`KmsKeyring::load`], adding the keys to `keyring` (which may hold raw, file or
     /// passphrase keys of other names or versions).
     ///
+    /// ```no_run
+    /// # async fn example(kms: dynamate::io::kms::KmsKeyring) -> Result<(), Box<dyn std::error::Error>> {
+    /// use dynamate::primitives::crypto::{Keyring, RootKey};
+    ///
+    /// let local = Keyring::new().with_key("cache", 1, RootKey::from_env("CACHE_KEY")?)?;
+    /// let keyring = kms.load_into(local).await?; // KMS keys and the environment's key
+    /// # let _ = keyring;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`KmsKeyring::load`].
     pub async fn load_into(&self, mut keyring: Keyring) -> Result<Keyring, KmsError> {
         let unwrapped =
-            futures::future::try_join_all(self.keys.iter().map(|entry| self.unwrap(entry)))
-                .await?;
+            futures::future::try_join_all(self.keys.iter().map(|entry| self.unwrap(entry))).await?;
         for (entry, root) in self.keys.iter().zip(unwrapped) {
             keyring.add_key(&entry.name, entry.version, root)?;
         }
@@ -456,12 +528,12 @@ impl KmsKeyring {
             .decrypt()
             .key_id(&entry.kms_key_id)
             .ciphertext_blob(Blob::new(entry.wrapped.as_bytes()))
-            .set_encryption_context(Some(
-                self.encryption_context(&entry.name, entry.version),
-            ))
+            .set_encryption_context(Some(self.encryption_context(&entry.name, entry.version)))
             .send()
             .await
-            .map_err(|error| KmsError::from_sdk(error, OPERATION, &entry.id(), &entry.kms_key_id))?;
+            .map_err(|error| {
+                KmsError::from_sdk(error, OPERATION, &entry.id(), &entry.kms_key_id)
+            })?;
         let plaintext = Zeroizing::new(output.plaintext.map(Blob::into_inner).unwrap_or_default());
         RootKey::from_bytes(&plaintext).map_err(|_| KmsError::BadDataKey {
             key: entry.id(),
@@ -475,6 +547,20 @@ impl KmsKeyring {
 /// and the KMS key concerned and says what to do; none contains key material. The KMS error
 /// (with its code and message) is the [`source`](std::error::Error::source): print the whole
 /// chain with [`crate::Report`].
+///
+/// ```
+/// use dynamate::io::kms::KmsError;
+///
+/// fn advice(error: &KmsError) -> &'static str {
+///     match error {
+///         KmsError::NotFound { .. } => "check the KMS key id, alias and region",
+///         KmsError::AccessDenied { .. } | KmsError::KeyDisabled { .. } => "ask the key's owner",
+///         KmsError::WrongContext { .. } => "configured under another name, version or context",
+///         _ => "retry later",
+///     }
+/// }
+/// # let _ = advice;
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KmsError {
