@@ -205,7 +205,8 @@ impl NamedKey {
 ///
 /// Build it once at startup and share it (it is `Send + Sync`; wrap it in an `Arc` to share
 /// between owners). Derived per-attribute subkeys are cached inside, so encrypting does not
-/// run HKDF per value.
+/// run HKDF per value. A keyring can be restricted to decrypting ([`Keyring::read_only`]) or to
+/// encrypting ([`Keyring::write_only`]); see [`KeyringAccess`].
 ///
 /// # Primary version
 ///
