@@ -14,9 +14,10 @@ returned unchanged. Tests drive it through a control API on the same port:
 are checked in creation order and the first live matching rule applies.
 
 match (all optional, all must hold):
-  "service":   "dynamodb" (the request has an X-Amz-Target header) or "s3"
-  "operation": the DynamoDB operation from X-Amz-Target (e.g. "BatchWriteItem"), or for S3 the
-               HTTP method ("PUT", "GET", "HEAD", "DELETE")
+  "service":   "dynamodb" (the request has an X-Amz-Target header) or "s3"; KMS requests carry
+               X-Amz-Target too, so they count as "dynamodb" (match them by operation)
+  "operation": the operation from X-Amz-Target (e.g. "BatchWriteItem", or KMS "Decrypt"), or
+               for S3 the HTTP method ("PUT", "GET", "HEAD", "DELETE")
   "contains":  a substring of the request path+query or body (a test's unique table or bucket)
 
 action ("kind"):

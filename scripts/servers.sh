@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Local DynamoDB/S3 servers for dynamate's tests.
+# Local DynamoDB/S3/KMS servers for dynamate's tests.
 #
 # This is the single entry point CI, the README and developers use to get real
 # servers to test against, so every consumer sees the same versions:
-#   * moto_server (moto 5.2.5) - DynamoDB + S3 in one process
+#   * moto_server (moto 5.2.5) - DynamoDB + S3 + KMS in one process
 #   * dynalite 4.0.0           - a second DynamoDB implementation that is much
 #                                stricter about request/expression validation
 #   * scripts/fault_proxy.py   - two fault-injecting proxies (Python stdlib), one in
@@ -24,7 +24,7 @@
 #   scripts/servers.sh stop                 stop the servers and proxies recorded by `start`
 #
 # Variables exported to CMD (and printed by `start`):
-#   DYNAMATE_TEST_MOTO_ENDPOINT      http://127.0.0.1:PORT (DynamoDB and S3)
+#   DYNAMATE_TEST_MOTO_ENDPOINT      http://127.0.0.1:PORT (DynamoDB, S3 and KMS)
 #   DYNAMATE_TEST_DYNALITE_ENDPOINT  http://127.0.0.1:PORT (DynamoDB only)
 #   DYNAMATE_TEST_FAULT_MOTO_ENDPOINT      the fault proxy in front of moto
 #   DYNAMATE_TEST_FAULT_DYNALITE_ENDPOINT  the fault proxy in front of dynalite
@@ -53,7 +53,7 @@ HOST=127.0.0.1
 # flask/flask-cors are what moto_server needs on top of the service extras
 # (moto's own [server] extra would also pull cfn-lint, docker, graphql, ... that
 # we never use). They are pinned so a new Flask release can't break CI overnight.
-PY_REQS=('moto[dynamodb,s3]==5.2.5' 'flask==3.1.3' 'flask-cors==6.0.5')
+PY_REQS=('moto[dynamodb,s3,kms]==5.2.5' 'flask==3.1.3' 'flask-cors==6.0.5')
 NPM_REQ='dynalite@4.0.0'
 # The markers record exactly what was installed; a changed requirement string
 # triggers a clean reinstall, an unchanged one skips pip/npm entirely.

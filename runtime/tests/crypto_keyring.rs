@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use dynamate::primitives::crypto::{
-    Aad, CryptoError, EncryptMode, KeyId, Keyring, RootKey, envelope_key_id,
+    Aad, CryptoError, EncryptMode, KeyId, Keyring, KeyringAccess, RootKey, envelope_key_id,
 };
 
 const K1: [u8; 32] = [0x11; 32];
@@ -495,6 +495,99 @@ fn debug_output_never_contains_key_bytes() {
     assert_eq!(
         format!("{keyring:?}"),
         r#"Keyring {"archive": { versions: [1, 2], primary: 2 }, "billing": { versions: [7], primary: 7 }}"#
+    );
+}
+
+#[test]
+fn read_only_and_write_only_keyrings_refuse_the_other_direction() {
+    let full = || {
+        Keyring::new()
+            .with_key("archive", 1, key(&K1))
+            .unwrap()
+            .with_key("archive", 2, key(&K2))
+            .unwrap()
+    };
+    let aad = aad();
+    let stored = full()
+        .encrypt("archive", EncryptMode::Randomized, &aad, b"secret")
+        .unwrap();
+
+    let reader = full().read_only();
+    assert_eq!(reader.access(), KeyringAccess::DecryptOnly);
+    assert_eq!(reader.decrypt("archive", &aad, &stored).unwrap(), b"secret");
+    for mode in [EncryptMode::Deterministic, EncryptMode::Randomized] {
+        let err = reader.encrypt("archive", mode, &aad, b"new").unwrap_err();
+        match &err {
+            CryptoError::EncryptNotAllowed { context } => {
+                assert_eq!(
+                    (context.table.as_str(), context.attribute.as_str()),
+                    ("archives", "secret")
+                );
+                assert_eq!(
+                    (context.key.as_str(), context.version),
+                    ("archive", Some(2))
+                );
+            }
+            other => panic!("expected EncryptNotAllowed, got {other:?}"),
+        }
+        let message = err.to_string();
+        assert!(message.contains("read-only (decrypt only)"), "{message}");
+        assert!(message.contains("key `archive` version 2"), "{message}");
+    }
+    // Refused whether or not the key exists: the keyring may not encrypt at all.
+    assert!(matches!(
+        reader.encrypt("missing", EncryptMode::Deterministic, &aad, b"x"),
+        Err(CryptoError::EncryptNotAllowed { context }) if context.version.is_none()
+    ));
+    // Reading metadata is not decrypting: rotation checks still work.
+    assert!(
+        reader
+            .uses_primary_version("archive", &aad, &stored)
+            .unwrap()
+    );
+
+    let writer = full().write_only();
+    assert_eq!(writer.access(), KeyringAccess::EncryptOnly);
+    let written = writer
+        .encrypt("archive", EncryptMode::Deterministic, &aad, b"new")
+        .unwrap();
+    assert_eq!(full().decrypt("archive", &aad, &written).unwrap(), b"new");
+    for envelope in [&stored[..], &written[..], b"not even an envelope"] {
+        let err = writer.decrypt("archive", &aad, envelope).unwrap_err();
+        assert!(
+            matches!(&err, CryptoError::DecryptNotAllowed { context } if context.key == "archive"),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("write-only (encrypt only)"),
+            "{err}"
+        );
+    }
+    assert!(
+        writer
+            .uses_primary_version("archive", &aad, &written)
+            .unwrap()
+    );
+
+    // Access is replaced, not accumulated; the default is both directions.
+    assert_eq!(full().access(), KeyringAccess::EncryptAndDecrypt);
+    let both = full()
+        .read_only()
+        .with_access(KeyringAccess::EncryptAndDecrypt);
+    assert_eq!(both.decrypt("archive", &aad, &written).unwrap(), b"new");
+    assert!(
+        both.encrypt("archive", EncryptMode::Deterministic, &aad, b"x")
+            .is_ok()
+    );
+
+    // Debug says so, and still shows no key material.
+    assert_eq!(
+        format!("{reader:?}"),
+        r#"Keyring (decrypt only) {"archive": { versions: [1, 2], primary: 2 }}"#
+    );
+    assert_eq!(
+        format!("{writer:?}"),
+        r#"Keyring (encrypt only) {"archive": { versions: [1, 2], primary: 2 }}"#
     );
 }
 

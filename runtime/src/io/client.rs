@@ -470,7 +470,7 @@ impl ClientBuilder {
 
 /// The HTTP client: HTTPS (rustls with ring) with the `https` feature, plain HTTP otherwise
 /// (enough for local servers, and it keeps test builds small).
-fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+pub(crate) fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     #[cfg(feature = "https")]
     {
         use aws_smithy_http_client::tls;

@@ -64,7 +64,7 @@ pub use key::{
     PASSPHRASE_ITERATIONS, PASSPHRASE_MEMORY_KIB, PASSPHRASE_MIN_SALT_LEN, PASSPHRASE_PARALLELISM,
     ROOT_KEY_LEN, RootKey,
 };
-pub use keyring::{Keyring, MAX_KEY_NAME_LEN};
+pub use keyring::{Keyring, KeyringAccess, MAX_KEY_NAME_LEN};
 
 /// The envelope format version this module writes (the first byte of every envelope).
 pub const ENVELOPE_VERSION: u8 = 1;
@@ -354,6 +354,27 @@ pub enum CryptoError {
     InvalidKey {
         /// What is wrong with it.
         reason: String,
+    },
+    /// A decrypt-only keyring ([`Keyring::read_only`]) was asked to encrypt.
+    #[error(
+        "cannot encrypt ({context}): the keyring is read-only (decrypt only), so this service \
+         may read encrypted attributes but not write them (nor compare a deterministically \
+         encrypted attribute in a condition or filter); write through a service whose keyring \
+         may encrypt, or build this keyring without `read_only`"
+    )]
+    EncryptNotAllowed {
+        /// The value concerned (its version is the primary version, if the key is present).
+        context: Box<ValueContext>,
+    },
+    /// An encrypt-only keyring ([`Keyring::write_only`]) was asked to decrypt.
+    #[error(
+        "cannot decrypt ({context}): the keyring is write-only (encrypt only), so this service \
+         may write encrypted attributes but not read them; read through a service whose keyring \
+         may decrypt, or build this keyring without `write_only`"
+    )]
+    DecryptNotAllowed {
+        /// The value concerned.
+        context: Box<ValueContext>,
     },
     /// A keyring was configured inconsistently (bad key name, duplicate version, missing primary).
     #[error("invalid keyring configuration: {reason}")]

@@ -118,6 +118,75 @@ impl KeyVersion {
     }
 }
 
+/// What a [`Keyring`] may be used for: both directions (the default), or only one.
+///
+/// A service that only reads encrypted attributes (a report job, an analytics replica) takes a
+/// [`KeyringAccess::DecryptOnly`] keyring, so a programming mistake can never make it write
+/// values; a service that only ingests takes [`KeyringAccess::EncryptOnly`], so it never
+/// decrypts what is stored. Using a keyring the other way fails with
+/// [`CryptoError::EncryptNotAllowed`] or [`CryptoError::DecryptNotAllowed`].
+///
+/// The keys are symmetric, so this is a guard in the service's own code, not a cryptographic
+/// boundary: whoever holds the key material could do both. Where the two must be separated by
+/// permissions, keep the key material in a key service (see `dynamate::io::kms`) and grant
+/// each service only what it needs there.
+///
+/// A decrypt-only keyring cannot encode the operand of a condition or filter on a
+/// *deterministically* encrypted attribute either: that encrypts the compared value.
+///
+/// ```
+/// use dynamate::primitives::crypto::{KeyringAccess, Keyring};
+///
+/// assert_eq!(Keyring::new().access(), KeyringAccess::EncryptAndDecrypt);
+/// assert_eq!(Keyring::new().read_only().access(), KeyringAccess::DecryptOnly);
+/// assert_eq!(Keyring::new().write_only().access(), KeyringAccess::EncryptOnly);
+/// assert_eq!(KeyringAccess::DecryptOnly.to_string(), "read-only (decrypt only)");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum KeyringAccess {
+    /// Encrypts and decrypts.
+    #[default]
+    EncryptAndDecrypt,
+    /// Decrypts only: [`Keyring::encrypt`] fails with [`CryptoError::EncryptNotAllowed`].
+    DecryptOnly,
+    /// Encrypts only: [`Keyring::decrypt`] fails with [`CryptoError::DecryptNotAllowed`].
+    EncryptOnly,
+}
+
+impl KeyringAccess {
+    /// Whether a keyring with this access may encrypt.
+    ///
+    /// ```
+    /// use dynamate::primitives::crypto::KeyringAccess;
+    /// assert!(KeyringAccess::EncryptOnly.may_encrypt());
+    /// assert!(!KeyringAccess::DecryptOnly.may_encrypt());
+    /// ```
+    pub const fn may_encrypt(self) -> bool {
+        !matches!(self, KeyringAccess::DecryptOnly)
+    }
+
+    /// Whether a keyring with this access may decrypt.
+    ///
+    /// ```
+    /// use dynamate::primitives::crypto::KeyringAccess;
+    /// assert!(KeyringAccess::DecryptOnly.may_decrypt());
+    /// assert!(!KeyringAccess::EncryptOnly.may_decrypt());
+    /// ```
+    pub const fn may_decrypt(self) -> bool {
+        !matches!(self, KeyringAccess::EncryptOnly)
+    }
+}
+
+impl fmt::Display for KeyringAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyringAccess::EncryptAndDecrypt => "read-write (encrypt and decrypt)",
+            KeyringAccess::DecryptOnly => "read-only (decrypt only)",
+            KeyringAccess::EncryptOnly => "write-only (encrypt only)",
+        })
+    }
+}
+
 /// All versions of one named key.
 struct NamedKey {
     versions: BTreeMap<u32, KeyVersion>,
@@ -136,7 +205,8 @@ impl NamedKey {
 ///
 /// Build it once at startup and share it (it is `Send + Sync`; wrap it in an `Arc` to share
 /// between owners). Derived per-attribute subkeys are cached inside, so encrypting does not
-/// run HKDF per value.
+/// run HKDF per value. A keyring can be restricted to decrypting ([`Keyring::read_only`]) or to
+/// encrypting ([`Keyring::write_only`]); see [`KeyringAccess`].
 ///
 /// # Primary version
 ///
@@ -181,6 +251,7 @@ impl NamedKey {
 #[derive(Default)]
 pub struct Keyring {
     keys: BTreeMap<String, NamedKey>,
+    access: KeyringAccess,
 }
 
 impl Keyring {
@@ -295,6 +366,76 @@ impl Keyring {
         }
     }
 
+    /// The same keyring, restricted to `access` (replacing any earlier restriction).
+    /// See [`KeyringAccess`].
+    ///
+    /// ```
+    /// use dynamate::primitives::crypto::{Aad, CryptoError, EncryptMode, Keyring, KeyringAccess, RootKey};
+    ///
+    /// let aad = Aad::new("archives", "secret_message");
+    /// let writer = Keyring::new()
+    ///     .with_key("archive", 1, RootKey::from_bytes(&[9u8; 32])?)?
+    ///     .with_access(KeyringAccess::EncryptOnly);
+    /// let stored = writer.encrypt("archive", EncryptMode::Deterministic, &aad, b"hi")?;
+    /// assert!(matches!(
+    ///     writer.decrypt("archive", &aad, &stored),
+    ///     Err(CryptoError::DecryptNotAllowed { .. })
+    /// ));
+    /// # Ok::<(), CryptoError>(())
+    /// ```
+    pub fn with_access(mut self, access: KeyringAccess) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// The same keyring, decrypt-only: [`Keyring::encrypt`] fails with
+    /// [`CryptoError::EncryptNotAllowed`]. Shorthand for
+    /// `with_access(KeyringAccess::DecryptOnly)`.
+    ///
+    /// ```
+    /// use dynamate::primitives::crypto::{Aad, CryptoError, EncryptMode, Keyring, RootKey};
+    ///
+    /// let reader = Keyring::new()
+    ///     .with_key("archive", 1, RootKey::from_bytes(&[9u8; 32])?)?
+    ///     .read_only();
+    /// let aad = Aad::new("archives", "secret_message");
+    /// let err = reader.encrypt("archive", EncryptMode::Deterministic, &aad, b"hi").unwrap_err();
+    /// assert!(matches!(err, CryptoError::EncryptNotAllowed { .. }));
+    /// assert!(err.to_string().contains("read-only"));
+    /// # Ok::<(), CryptoError>(())
+    /// ```
+    pub fn read_only(self) -> Self {
+        self.with_access(KeyringAccess::DecryptOnly)
+    }
+
+    /// The same keyring, encrypt-only: [`Keyring::decrypt`] fails with
+    /// [`CryptoError::DecryptNotAllowed`]. Shorthand for
+    /// `with_access(KeyringAccess::EncryptOnly)`.
+    ///
+    /// ```
+    /// use dynamate::primitives::crypto::{Aad, CryptoError, EncryptMode, Keyring, RootKey};
+    ///
+    /// let key = || RootKey::from_bytes(&[9u8; 32]);
+    /// let aad = Aad::new("archives", "secret_message");
+    /// let stored = Keyring::new()
+    ///     .with_key("archive", 1, key()?)?
+    ///     .encrypt("archive", EncryptMode::Deterministic, &aad, b"hi")?;
+    /// let ingest = Keyring::new().with_key("archive", 1, key()?)?.write_only();
+    /// assert!(matches!(
+    ///     ingest.decrypt("archive", &aad, &stored),
+    ///     Err(CryptoError::DecryptNotAllowed { .. })
+    /// ));
+    /// # Ok::<(), CryptoError>(())
+    /// ```
+    pub fn write_only(self) -> Self {
+        self.with_access(KeyringAccess::EncryptOnly)
+    }
+
+    /// What this keyring may be used for.
+    pub fn access(&self) -> KeyringAccess {
+        self.access
+    }
+
     /// The primary version of key `name`, or `None` if the keyring has no such key.
     pub fn primary_version(&self, name: &str) -> Option<u32> {
         self.keys.get(name).and_then(NamedKey::primary)
@@ -341,7 +482,9 @@ impl Keyring {
     ///
     /// # Errors
     ///
-    /// [`CryptoError::UnknownKey`] if the keyring has no key `key_name`.
+    /// - [`CryptoError::EncryptNotAllowed`] if the keyring is decrypt-only
+    ///   ([`Keyring::read_only`]);
+    /// - [`CryptoError::UnknownKey`] if the keyring has no key `key_name`.
     pub fn encrypt(
         &self,
         key_name: &str,
@@ -349,6 +492,11 @@ impl Keyring {
         aad: &Aad<'_>,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
+        if !self.access.may_encrypt() {
+            return Err(CryptoError::EncryptNotAllowed {
+                context: ValueContext::new(aad, key_name, self.primary_version(key_name)),
+            });
+        }
         let (version, key) = self
             .keys
             .get(key_name)
@@ -411,6 +559,8 @@ impl Keyring {
     ///
     /// # Errors
     ///
+    /// - [`CryptoError::DecryptNotAllowed`]: the keyring is encrypt-only
+    ///   ([`Keyring::write_only`]); checked first, before the envelope is read;
     /// - [`CryptoError::Truncated`], [`CryptoError::UnsupportedVersion`],
     ///   [`CryptoError::UnknownMode`], [`CryptoError::Malformed`]: not a well-formed envelope;
     /// - [`CryptoError::KeyNameMismatch`]: encrypted under another key name;
@@ -424,6 +574,11 @@ impl Keyring {
         aad: &Aad<'_>,
         envelope: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
+        if !self.access.may_decrypt() {
+            return Err(CryptoError::DecryptNotAllowed {
+                context: ValueContext::new(aad, key_name, None),
+            });
+        }
         let parsed = parse(envelope, key_name, aad)?;
         let version = parsed.key_version;
         let context = || ValueContext::new(aad, key_name, Some(version));
@@ -546,6 +701,11 @@ impl fmt::Debug for Keyring {
             }
         }
         f.write_str("Keyring ")?;
+        match self.access {
+            KeyringAccess::EncryptAndDecrypt => {}
+            KeyringAccess::DecryptOnly => f.write_str("(decrypt only) ")?,
+            KeyringAccess::EncryptOnly => f.write_str("(encrypt only) ")?,
+        }
         f.debug_map()
             .entries(
                 self.keys
