@@ -21,7 +21,7 @@ use dynamate_tests::{Archive, ArchiveKey};
 /// A KMS keyring talking to `endpoint` with test settings (one attempt, short timeouts);
 /// credentials and region from the environment `scripts/servers.sh` sets.
 async fn kms_at(endpoint: &str) -> KmsKeyring {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let config = aws_config::defaults(aws_config::BehaviorVersion::v2026_01_12())
         .http_client(aws_smithy_http_client::Builder::new().build_http())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))

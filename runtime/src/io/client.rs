@@ -283,7 +283,7 @@ const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// configuration dynamate loads, and of a given configuration that sets none. Chosen here, not
 /// with the SDK crates' `behavior-version-latest` feature, so a dependency update never changes
 /// the SDK's behavior unnoticed.
-fn behavior_version() -> BehaviorVersion {
+pub(crate) fn behavior_version() -> BehaviorVersion {
     BehaviorVersion::v2026_01_12()
 }
 

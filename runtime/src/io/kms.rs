@@ -241,11 +241,11 @@ impl KmsKeyring {
     /// A KMS keyring whose client is built from `config`, the `SdkConfig` the DynamoDB client is
     /// built from (region, credentials, endpoint, retry and timeout settings). When `config`
     /// has no HTTP client, dynamate's own is used (HTTPS with the `https` feature), as for
-    /// [`crate::Client`]; without a behavior version, the latest.
+    /// [`crate::Client`]; without a behavior version, the one [`crate::Client`] uses.
     ///
     /// ```no_run
     /// # async fn example() {
-    /// let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    /// let config = aws_config::defaults(aws_config::BehaviorVersion::v2026_01_12()).load().await;
     /// let kms = dynamate::io::kms::KmsKeyring::from_conf(&config);
     /// # let _ = kms;
     /// # }
@@ -256,7 +256,7 @@ impl KmsKeyring {
             builder = builder.http_client(crate::io::client::http_client());
         }
         if config.behavior_version().is_none() {
-            builder = builder.behavior_version(aws_config::BehaviorVersion::latest());
+            builder = builder.behavior_version(crate::io::client::behavior_version());
         }
         Self::new(aws_sdk_kms::Client::from_conf(builder.build()))
     }
@@ -274,7 +274,7 @@ impl KmsKeyring {
     /// use dynamate::io::kms::{KmsError, KmsKeyring};
     /// # let client = aws_sdk_kms::Client::from_conf(
     /// #     aws_sdk_kms::Config::builder()
-    /// #         .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+    /// #         .behavior_version(aws_sdk_kms::config::BehaviorVersion::v2026_01_12())
     /// #         .build(),
     /// # );
     ///
@@ -324,7 +324,7 @@ impl KmsKeyring {
     ///
     /// # let client = aws_sdk_kms::Client::from_conf(
     /// #     aws_sdk_kms::Config::builder()
-    /// #         .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+    /// #         .behavior_version(aws_sdk_kms::config::BehaviorVersion::v2026_01_12())
     /// #         .build(),
     /// # );
     /// let kms = KmsKeyring::new(client)
@@ -386,7 +386,7 @@ impl KmsKeyring {
     ///
     /// # let client = aws_sdk_kms::Client::from_conf(
     /// #     aws_sdk_kms::Config::builder()
-    /// #         .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+    /// #         .behavior_version(aws_sdk_kms::config::BehaviorVersion::v2026_01_12())
     /// #         .build(),
     /// # );
     /// let kms = KmsKeyring::new(client).with_context("env", "prod")?;
