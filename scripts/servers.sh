@@ -54,6 +54,10 @@ HOST=127.0.0.1
 # (moto's own [server] extra would also pull cfn-lint, docker, graphql, ... that
 # we never use). They are pinned so a new Flask release can't break CI overnight.
 PY_REQS=('moto[dynamodb,s3,kms]==5.2.5' 'flask==3.1.3' 'flask-cors==6.0.5')
+# The real Python pynamodb_mate (with its `encrypt` extra, pycryptodome) and the pynamodb and
+# pycryptodome versions its stored formats were verified with, for the cross-language tests
+# and scripts/interop/make_vectors.py (see docs/storage-formats.md, "pynamodb_mate formats").
+PY_REQS+=('pynamodb_mate[encrypt]==6.0.1.1' 'pynamodb==6.1.0' 'pycryptodome==3.24.1')
 NPM_REQ='dynalite@4.0.0'
 # The markers record exactly what was installed; a changed requirement string
 # triggers a clean reinstall, an unchanged one skips pip/npm entirely.

@@ -93,6 +93,15 @@ pub struct Offload {
     pub threshold: u64,
 }
 
+/// How an attribute uses pynamodb_mate's stored formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PynamodbMate {
+    /// Reads both formats, writes pynamodb_mate's.
+    Shared,
+    /// Reads both formats, writes dynamate's.
+    Migrate,
+}
+
 /// Transforms of one attribute.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Transform {
@@ -102,6 +111,8 @@ pub struct Transform {
     pub encrypt: Option<(EncryptMode, String)>,
     /// S3 offload.
     pub offload: Option<Offload>,
+    /// pynamodb_mate's formats.
+    pub pynamodb_mate: Option<PynamodbMate>,
 }
 
 /// One attribute.

@@ -88,6 +88,8 @@ pub struct AttrDef {
     pub encrypt: Option<SString>,
     pub key: Option<SString>,
     pub offload: Option<Spanned<OrShorthand<OffloadDef>>>,
+    /// `"shared"` or `"migrate"`: read (and, when shared, write) pynamodb_mate's format.
+    pub pynamodb_mate: Option<SString>,
 }
 
 /// `offload = "s3"` or `offload = { bucket = "...", prefix = "...", threshold = 4096 }`.
@@ -168,6 +170,7 @@ impl AttrDef {
             encrypt: None,
             key: None,
             offload: None,
+            pynamodb_mate: None,
         }
     }
 }

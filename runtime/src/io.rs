@@ -8,6 +8,7 @@ pub mod console;
 pub mod error;
 #[cfg(feature = "kms")]
 pub mod kms;
+pub mod migrate;
 pub mod offload;
 pub mod ops;
 pub mod retry;

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::{NONE, V1, doc_attrs, literal};
-use crate::model::{EncryptMode, Field, Role, Table, Transform};
+use crate::model::{EncryptMode, Field, PynamodbMate, Role, Table, Transform};
 
 pub(super) fn field_view(table: &Table, field: &Field) -> Value {
     let rust_type =
@@ -61,6 +61,13 @@ fn const_doc(table: &Table, field: &Field) -> String {
             offload.bucket, offload.prefix
         ));
     }
+    match field.transform.pynamodb_mate {
+        Some(PynamodbMate::Shared) => notes.push("in pynamodb_mate's format (shared)".into()),
+        Some(PynamodbMate::Migrate) => {
+            notes.push("reading pynamodb_mate's format too (migrate)".into())
+        }
+        None => {}
+    }
     let notes = if notes.is_empty() {
         String::new()
     } else {
@@ -89,8 +96,13 @@ fn field_expr(field: &Field) -> String {
             o.threshold
         ),
     };
-    format!(
+    let transformed = format!(
         "{V1}::transformed({name}, {}, {encrypt}, {offload})",
         transform.compress
-    )
+    );
+    match transform.pynamodb_mate {
+        None => transformed,
+        Some(PynamodbMate::Shared) => format!("{V1}::pynamodb_mate({transformed}, {V1}::SHARED)"),
+        Some(PynamodbMate::Migrate) => format!("{V1}::pynamodb_mate({transformed}, {V1}::MIGRATE)"),
+    }
 }

@@ -5,7 +5,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::{DEFAULT_S3_PREFIX, FileValidator, MAX_DEFAULT_DEPTH, Scope, non_empty, span_of};
-use crate::model::{EncryptMode, Field, Offload, Role, Transform};
+use crate::model::{EncryptMode, Field, Offload, PynamodbMate, Role, Transform};
 use crate::names::{self, IdentError};
 use crate::schema::{AttrDef, OffloadDef, OrShorthand, SString};
 use crate::types::{self, Element, Named, ValueType};
@@ -54,6 +54,9 @@ impl FileValidator<'_> {
                 )
                 .help("remove `compress`, `encrypt` and `offload` from the ttl attribute");
             return None;
+        }
+        if let Some(mode) = &attr_def.pynamodb_mate {
+            self.check_pynamodb_mate(mode, &ty, &transform)?;
         }
         let role = if matches!(&transform.encrypt, Some((EncryptMode::Randomized, _))) {
             Role::Randomized
@@ -232,6 +235,7 @@ impl FileValidator<'_> {
             def.encrypt.as_ref().map(span_of),
             def.key.as_ref().map(span_of),
             def.offload.as_ref().map(span_of),
+            def.pynamodb_mate.as_ref().map(span_of),
         ];
         if let Some(span) = extra.into_iter().flatten().next() {
             self.reporter
@@ -315,11 +319,72 @@ impl FileValidator<'_> {
             Some(offload) => Some(self.offload(offload, scope, whole)?),
             None => None,
         };
+        let pynamodb_mate = match def.pynamodb_mate.as_ref() {
+            None => None,
+            Some(mode) => match mode.get_ref().as_str() {
+                "shared" => Some(PynamodbMate::Shared),
+                "migrate" => Some(PynamodbMate::Migrate),
+                other => {
+                    self.reporter
+                        .error(span_of(mode), format!("unknown pynamodb_mate mode `{other}`"), "unknown mode")
+                        .help("use \"shared\" (read and write pynamodb_mate's format, for a table shared with a Python service) or \"migrate\" (read both formats, write dynamate's)");
+                    return None;
+                }
+            },
+        };
         Some(Transform {
             compress,
             encrypt,
             offload,
+            pynamodb_mate,
         })
+    }
+
+    /// pynamodb_mate has one attribute class per transform: compressed (text, bytes, JSON) or
+    /// encrypted (text, bytes, number, JSON), never both, and no S3 offload that dynamate reads.
+    fn check_pynamodb_mate(
+        &mut self,
+        mode: &SString,
+        ty: &ValueType,
+        transform: &Transform,
+    ) -> Option<()> {
+        let problem = if transform.offload.is_some() {
+            Some((
+                "dynamate does not read or write pynamodb_mate's large-attribute pattern (S3) yet",
+                "remove `offload` or `pynamodb_mate` from this attribute",
+            ))
+        } else if transform.compress && transform.encrypt.is_some() {
+            Some((
+                "pynamodb_mate has no attribute that is both compressed and encrypted",
+                "keep either `compress` or `encrypt` on an attribute shared with pynamodb_mate",
+            ))
+        } else if !transform.compress && transform.encrypt.is_none() {
+            Some((
+                "`pynamodb_mate` applies to compressed or encrypted attributes only; plain ones already share pynamodb's format",
+                "add `compress = true` or `encrypt = ..`, or remove `pynamodb_mate`",
+            ))
+        } else {
+            let fits = match ty {
+                ValueType::String | ValueType::Bytes | ValueType::Json(_) => true,
+                ValueType::Int(_) | ValueType::Float(_) | ValueType::Decimal | ValueType::Bool => {
+                    transform.encrypt.is_some()
+                }
+                _ => false,
+            };
+            (!fits).then_some((
+                "pynamodb_mate has no attribute class for this type with this transform",
+                "pynamodb_mate compresses string, bytes and json values, and encrypts string, bytes, number (integers, floats, decimal, bool) and json values",
+            ))
+        };
+        match problem {
+            Some((message, help)) => {
+                self.reporter
+                    .error(span_of(mode), message, "not a pynamodb_mate format")
+                    .help(help);
+                None
+            }
+            None => Some(()),
+        }
     }
 
     fn offload(

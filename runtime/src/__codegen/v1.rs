@@ -7,7 +7,9 @@ use crate::item::model::{
     Attr, Billing, Field, IndexKind, IndexSchema, Item, ItemReader, ItemWriter, KeyAttribute,
     KeySchema, Projection, ScalarType, TableSchema, Throughput,
 };
-use crate::item::transform::{Encrypt, EncryptMode, Offload, TransformContext, TransformSpec};
+use crate::item::transform::{
+    Encrypt, EncryptMode, Offload, PynamodbMate, TransformContext, TransformSpec,
+};
 
 /// The handle of attribute `field` of model `M`, stored with codec `C`, in role `R`.
 pub const fn attr<M, C, R>(field: Field) -> Attr<M, C, R> {
@@ -38,9 +40,27 @@ pub const fn transformed(
             compress,
             encrypt,
             offload,
+            pynamodb_mate: None,
         },
     }
 }
+
+/// `field` reading pynamodb_mate's formats too, and writing them if `mode` is [`SHARED`].
+pub const fn pynamodb_mate(field: Field, mode: PynamodbMate) -> Field {
+    Field {
+        transform: TransformSpec {
+            pynamodb_mate: Some(mode),
+            ..field.transform
+        },
+        ..field
+    }
+}
+
+/// `pynamodb_mate = "shared"`: read both formats, write pynamodb_mate's.
+pub const SHARED: PynamodbMate = PynamodbMate::Shared;
+
+/// `pynamodb_mate = "migrate"`: read both formats, write dynamate's.
+pub const MIGRATE: PynamodbMate = PynamodbMate::Migrate;
 
 /// Deterministic encryption with the keyring's key `key`.
 pub const fn deterministic(key: &'static str) -> Option<Encrypt> {

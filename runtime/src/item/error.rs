@@ -10,6 +10,7 @@ use thiserror::Error;
 pub use crate::primitives::codec::ValueError;
 use crate::primitives::compress::CompressError;
 use crate::primitives::crypto::CryptoError;
+use crate::primitives::pynamodb_mate::PynamodbMateError;
 
 /// What is wrong with one attribute value, independent of where it was found: the value itself
 /// ([`ValueError`], from the codecs) or its transform.
@@ -43,6 +44,35 @@ pub enum TransformError {
     /// Encryption or decryption failed (wrong key, tampered bytes, unknown key id...).
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// A value in one of pynamodb_mate's formats does not decode (not gzip, bad padding, not
+    /// the CTR JSON form...).
+    #[error(transparent)]
+    PynamodbMate(#[from] PynamodbMateError),
+    /// The attribute holds a value in pynamodb_mate's format, but the schema does not declare
+    /// the attribute to read that format.
+    #[error(
+        "attribute `{attribute}` holds a value in pynamodb_mate's {format} format, which dynamate \
+         reads only where the schema declares it: add `pynamodb_mate = \"migrate\"` to the \
+         attribute (reads both formats, writes dynamate's) or `pynamodb_mate = \"shared\"` (reads \
+         and writes pynamodb_mate's, for a table shared with a Python service)"
+    )]
+    PynamodbMateValue {
+        /// Attribute name.
+        attribute: &'static str,
+        /// Which of pynamodb_mate's formats the stored value has.
+        format: &'static str,
+    },
+    /// The attribute reads or writes pynamodb_mate's encryption but the keyring holds no
+    /// pynamodb_mate password under its key name.
+    #[error(
+        "the attribute is declared `pynamodb_mate` with key `{key}` but the keyring has no \
+         pynamodb_mate password of that name; add it with \
+         `Keyring::with_pynamodb_mate_password(\"{key}\", ..)`"
+    )]
+    NoPynamodbMatePassword {
+        /// Key name from the schema.
+        key: &'static str,
+    },
     /// The attribute is encrypted but the context has no keyring.
     #[error(
         "the attribute is encrypted with key `{key}` but no keyring is configured; \

@@ -25,7 +25,8 @@ use crate::item::error::{CodecError, ValueError};
 use crate::primitives::codec::Codec;
 use crate::primitives::compress;
 pub use crate::primitives::crypto::EncryptMode;
-use crate::primitives::crypto::{Aad, Keyring};
+use crate::primitives::crypto::{Aad, ENVELOPE_VERSION, Keyring, envelope_key_id};
+use crate::primitives::pynamodb_mate::{self, PynamodbMateKey};
 
 /// Encryption of one attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,18 @@ pub struct Offload {
     pub threshold: u64,
 }
 
+/// How an attribute uses pynamodb_mate's stored formats (schema key `pynamodb_mate`). See
+/// `docs/storage-formats.md`, "pynamodb_mate formats": they are weaker than dynamate's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PynamodbMate {
+    /// Reads both formats and writes pynamodb_mate's (gzip instead of snappy, AES-ECB or
+    /// AES-CTR under the keyring's pynamodb_mate password instead of AES-SIV): a table shared
+    /// with a Python service.
+    Shared,
+    /// Reads both formats and writes dynamate's: moving a table off pynamodb_mate.
+    Migrate,
+}
+
 /// The transforms the schema declares for one attribute: a constant of generated code. The
 /// run-time half, keys and overrides, is [`TransformContext`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +71,9 @@ pub struct TransformSpec {
     pub encrypt: Option<Encrypt>,
     /// Store the bytes in S3 and keep a pointer in the item.
     pub offload: Option<Offload>,
+    /// Whether pynamodb_mate's formats are read (and, when shared, written); `None`:
+    /// dynamate's format only.
+    pub pynamodb_mate: Option<PynamodbMate>,
 }
 
 impl TransformSpec {
@@ -66,7 +82,14 @@ impl TransformSpec {
         compress: false,
         encrypt: None,
         offload: None,
+        pynamodb_mate: None,
     };
+
+    /// Whether values are written in pynamodb_mate's format.
+    #[inline]
+    pub fn writes_pynamodb_mate(&self) -> bool {
+        self.pynamodb_mate == Some(PynamodbMate::Shared)
+    }
 
     /// Whether the value is stored as-is.
     #[inline]
@@ -382,7 +405,13 @@ impl TransformContext {
         item_key: Option<&[u8]>,
         value: &C::Value,
     ) -> Result<Encoded, CodecError> {
-        self.encode_bytes(table, attribute, transform, item_key, C::to_bytes(value)?)
+        self.encode_bytes(
+            table,
+            attribute,
+            transform,
+            item_key,
+            serialize::<C>(transform, value)?,
+        )
     }
 
     /// Runs the pipeline forward on already serialized bytes (`Codec::to_bytes`): what
@@ -396,6 +425,11 @@ impl TransformContext {
         item_key: Option<&[u8]>,
         mut bytes: Vec<u8>,
     ) -> Result<Encoded, CodecError> {
+        if transform.writes_pynamodb_mate() {
+            return Ok(Encoded::Inline(AttributeValue::B(Blob::new(
+                self.pynamodb_mate_encode(transform, bytes)?,
+            ))));
+        }
         if transform.compress {
             bytes = compress::compress(&bytes);
         }
@@ -468,8 +502,23 @@ impl TransformContext {
             .into());
         };
         let mut bytes = blob.into_inner();
+        let aad_ = aad(table, attribute, item_key);
+        match legacy_format(transform, &aad_, &bytes) {
+            Some(format) if transform.pynamodb_mate.is_some() => {
+                let plaintext = self.pynamodb_mate_decode(transform, format, &bytes)?;
+                return Ok(C::from_pynamodb_mate_bytes(&plaintext)?);
+            }
+            Some(format) => {
+                return Err(TransformError::PynamodbMateValue {
+                    attribute,
+                    format: format.name(),
+                }
+                .into());
+            }
+            None => {}
+        }
         if let Some(encrypt) = &transform.encrypt {
-            let aad = aad(table, attribute, item_key);
+            let aad = aad_;
             bytes = self
                 .keyring_for(encrypt)?
                 .decrypt(encrypt.key, &aad, &bytes)
@@ -482,11 +531,130 @@ impl TransformContext {
         Ok(C::from_bytes(&bytes)?)
     }
 
+    /// pynamodb_mate's compression or encryption of `bytes` (the validator allows one of the
+    /// two, never both, and no offload).
+    fn pynamodb_mate_encode(
+        &self,
+        transform: &TransformSpec,
+        bytes: Vec<u8>,
+    ) -> Result<Vec<u8>, TransformError> {
+        Ok(match &transform.encrypt {
+            Some(encrypt) => {
+                let key = self.pynamodb_mate_key(encrypt)?;
+                match encrypt.mode {
+                    EncryptMode::Deterministic => key.encrypt_ecb(&bytes),
+                    EncryptMode::Randomized => key.encrypt_ctr(&bytes),
+                }
+            }
+            None if transform.compress => pynamodb_mate::gzip_compress(&bytes),
+            None => bytes,
+        })
+    }
+
+    fn pynamodb_mate_decode(
+        &self,
+        transform: &TransformSpec,
+        format: LegacyFormat,
+        stored: &[u8],
+    ) -> Result<Vec<u8>, TransformError> {
+        let key = || match &transform.encrypt {
+            Some(encrypt) => self.pynamodb_mate_key(encrypt),
+            None => unreachable!("only encrypted attributes have encrypted formats"),
+        };
+        Ok(match format {
+            LegacyFormat::Gzip => {
+                pynamodb_mate::gzip_decompress(stored, self.max_decompressed_len)?
+            }
+            LegacyFormat::Ecb => key()?.decrypt_ecb(stored)?,
+            LegacyFormat::Ctr => key()?.decrypt_ctr(stored)?,
+        })
+    }
+
+    fn pynamodb_mate_key(&self, encrypt: &Encrypt) -> Result<&PynamodbMateKey, TransformError> {
+        self.keyring_for(encrypt)?
+            .pynamodb_mate_key(encrypt.key)
+            .ok_or(TransformError::NoPynamodbMatePassword { key: encrypt.key })
+    }
+
     fn keyring_for(&self, encrypt: &Encrypt) -> Result<&Keyring, TransformError> {
         self.keyring
             .as_deref()
             .ok_or(TransformError::NoKeyring { key: encrypt.key })
     }
+}
+
+/// The first step of the pipeline: the value's bytes, as pynamodb_mate serializes them for an
+/// attribute that writes its format, else dynamate's ([`Codec::to_bytes`]).
+pub(crate) fn serialize<C: Codec>(
+    transform: &TransformSpec,
+    value: &C::Value,
+) -> Result<Vec<u8>, ValueError> {
+    if transform.writes_pynamodb_mate() {
+        C::to_pynamodb_mate_bytes(value)
+    } else {
+        C::to_bytes(value)
+    }
+}
+
+/// One of pynamodb_mate's stored formats of a `B` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LegacyFormat {
+    Gzip,
+    Ecb,
+    Ctr,
+}
+
+impl LegacyFormat {
+    fn name(self) -> &'static str {
+        match self {
+            LegacyFormat::Gzip => "gzip (compressed attribute)",
+            LegacyFormat::Ecb => {
+                "AES-ECB (encrypted attribute: it is not a dynamate envelope, and its length fits \
+                 pynamodb_mate's deterministic encryption)"
+            }
+            LegacyFormat::Ctr => "AES-CTR JSON (randomized encrypted attribute)",
+        }
+    }
+}
+
+/// Which pynamodb_mate format `stored` has, if it is not dynamate's: for an encrypted
+/// attribute, anything but a well-formed dynamate envelope of this attribute's key name (the
+/// CTR form is JSON text; ECB ciphertext is a multiple of 16 bytes); for a compressed one, gzip
+/// (dynamate's compressed values start with a `0x00` or `0x01` format byte, gzip with `1f 8b`).
+fn legacy_format(transform: &TransformSpec, aad: &Aad<'_>, stored: &[u8]) -> Option<LegacyFormat> {
+    match &transform.encrypt {
+        Some(encrypt) => {
+            let ours = envelope_key_id(aad, stored).is_ok_and(|id| id.name == encrypt.key);
+            if ours {
+                None
+            } else if pynamodb_mate::is_ctr_json(stored) {
+                Some(LegacyFormat::Ctr)
+            } else if !stored.is_empty()
+                && stored.len().is_multiple_of(16)
+                && (transform.pynamodb_mate.is_some() || stored[0] != ENVELOPE_VERSION)
+            {
+                // Where the schema does not declare pynamodb_mate, a damaged dynamate envelope
+                // (its version byte intact) keeps its own error rather than this guess.
+                Some(LegacyFormat::Ecb)
+            } else {
+                None
+            }
+        }
+        None if transform.compress && pynamodb_mate::is_gzip(stored) => Some(LegacyFormat::Gzip),
+        None => None,
+    }
+}
+
+/// Whether `stored`, the `B` value of attribute `attribute` of the table declared as `table`,
+/// is in one of pynamodb_mate's formats rather than dynamate's (see `docs/storage-formats.md`,
+/// "pynamodb_mate formats", for how they are told apart).
+pub(crate) fn is_pynamodb_mate_value(
+    transform: &TransformSpec,
+    table: &str,
+    attribute: &str,
+    stored: &[u8],
+) -> bool {
+    legacy_format(transform, &Aad::new(table, attribute), stored).is_some()
 }
 
 fn aad<'a>(table: &'a str, attribute: &'a str, item_key: Option<&'a [u8]>) -> Aad<'a> {

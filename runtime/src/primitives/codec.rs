@@ -30,6 +30,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 
 use crate::primitives::decimal::Decimal;
+use crate::primitives::pynamodb_mate::{
+    JsonNumber, parse_json_number, python_f32_repr, python_float_repr, to_python_json,
+};
 
 /// What is wrong with one attribute value, independent of where it was found and of any
 /// transform (the item layer's [`CodecError`](crate::item::error::CodecError) adds those).
@@ -104,6 +107,30 @@ pub trait Codec {
     fn from_bytes(bytes: &[u8]) -> Result<Self::Value, ValueError> {
         Self::decode(canonical::read(bytes)?)
     }
+
+    /// Serializes the value as pynamodb_mate's attribute class of this type does before
+    /// compressing or encrypting it (attributes declared `pynamodb_mate = "shared"`): UTF-8
+    /// text, the bytes, or Python's `json.dumps` text of a number, bool or JSON value. The
+    /// default is an error: pynamodb_mate has no such attribute for the type (the schema
+    /// validator refuses those).
+    fn to_pynamodb_mate_bytes(_value: &Self::Value) -> Result<Vec<u8>, ValueError> {
+        Err(no_pynamodb_mate_class::<Self>())
+    }
+
+    /// Inverse of [`Codec::to_pynamodb_mate_bytes`], accepting what Python's `json.loads` reads
+    /// for numbers and JSON values.
+    fn from_pynamodb_mate_bytes(_bytes: &[u8]) -> Result<Self::Value, ValueError> {
+        Err(no_pynamodb_mate_class::<Self>())
+    }
+}
+
+fn no_pynamodb_mate_class<C: Codec + ?Sized>() -> ValueError {
+    ValueError::Unrepresentable {
+        reason: format!(
+            "pynamodb_mate has no compressed or encrypted attribute for DynamoDB type {}",
+            C::DYNAMO_TYPE
+        ),
+    }
 }
 
 /// The DynamoDB type code of an attribute value, for error messages.
@@ -155,6 +182,14 @@ impl Codec for Str {
     fn from_bytes(bytes: &[u8]) -> Result<String, ValueError> {
         String::from_utf8(bytes.to_vec()).map_err(|e| invalid("UTF-8 string", e))
     }
+
+    fn to_pynamodb_mate_bytes(value: &String) -> Result<Vec<u8>, ValueError> {
+        Self::to_bytes(value)
+    }
+
+    fn from_pynamodb_mate_bytes(bytes: &[u8]) -> Result<String, ValueError> {
+        Self::from_bytes(bytes)
+    }
 }
 
 /// `bytes` stored as `B`. (Named for what DynamoDB calls the type, so it does not shadow
@@ -183,6 +218,14 @@ impl Codec for Binary {
     fn from_bytes(bytes: &[u8]) -> Result<Vec<u8>, ValueError> {
         Ok(bytes.to_vec())
     }
+
+    fn to_pynamodb_mate_bytes(value: &Vec<u8>) -> Result<Vec<u8>, ValueError> {
+        Ok(value.clone())
+    }
+
+    fn from_pynamodb_mate_bytes(bytes: &[u8]) -> Result<Vec<u8>, ValueError> {
+        Ok(bytes.to_vec())
+    }
 }
 
 /// `bool` stored as `BOOL`.
@@ -202,6 +245,24 @@ impl Codec for Bool {
             other => Err(wrong_type::<Self>(&other)),
         }
     }
+
+    fn to_pynamodb_mate_bytes(value: &bool) -> Result<Vec<u8>, ValueError> {
+        Ok(if *value {
+            b"true".to_vec()
+        } else {
+            b"false".to_vec()
+        })
+    }
+
+    fn from_pynamodb_mate_bytes(bytes: &[u8]) -> Result<bool, ValueError> {
+        match parse_json_number(bytes).map_err(|e| invalid("bool", e))? {
+            JsonNumber::Bool(b) => Ok(b),
+            _ => Err(invalid(
+                "bool",
+                "a number where `true` or `false` was expected",
+            )),
+        }
+    }
 }
 
 /// A Rust number type that DynamoDB stores as `N`.
@@ -213,6 +274,21 @@ pub trait Number: Sized {
     fn to_number_string(&self) -> Result<String, ValueError>;
     /// Parses DynamoDB number text.
     fn from_number_string(text: &str) -> Result<Self, ValueError>;
+    /// Python's `json.dumps` text of the value, as pynamodb_mate's number attribute encrypts
+    /// it: integer digits, float `repr` (`1e+16`, `1.0`, `NaN`), decimal text.
+    fn to_python_json(&self) -> Result<String, ValueError>;
+    /// Reads pynamodb_mate's number plaintext (what `json.loads` takes) into this type.
+    fn from_python_json(number: JsonNumber<'_>) -> Result<Self, ValueError>;
+}
+
+/// The Python type of a number plaintext, for error messages.
+fn python_kind(number: &JsonNumber<'_>) -> &'static str {
+    match number {
+        JsonNumber::Int(_) => "an int",
+        JsonNumber::Float(_) => "a float",
+        JsonNumber::NonFinite(_) => "NaN or an infinity",
+        JsonNumber::Bool(_) => "a bool",
+    }
 }
 
 fn invalid(expected: &'static str, reason: impl std::fmt::Display) -> ValueError {
@@ -246,6 +322,17 @@ macro_rules! integer_number {
                         .ok_or_else(|| invalid(Self::NAME, format!("`{text}` is not a {} integer", Self::NAME)))
                 })
             }
+
+            fn to_python_json(&self) -> Result<String, ValueError> {
+                Ok(self.to_string())
+            }
+
+            fn from_python_json(number: JsonNumber<'_>) -> Result<Self, ValueError> {
+                match number {
+                    JsonNumber::Int(text) | JsonNumber::Float(text) => Self::from_number_string(text),
+                    other => Err(invalid(Self::NAME, format!("pynamodb_mate stored {}", python_kind(&other)))),
+                }
+            }
         }
     )*};
 }
@@ -261,7 +348,7 @@ fn check_significant_digits(text: &str) -> Result<(), ValueError> {
 }
 
 macro_rules! float_number {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $repr:path),*) => {$(
         impl Number for $t {
             const NAME: &'static str = stringify!($t);
 
@@ -272,10 +359,23 @@ macro_rules! float_number {
             fn from_number_string(text: &str) -> Result<Self, ValueError> {
                 text.parse::<$t>().map_err(|e| invalid(Self::NAME, format!("`{text}`: {e}")))
             }
+
+            fn to_python_json(&self) -> Result<String, ValueError> {
+                Ok($repr(*self))
+            }
+
+            fn from_python_json(number: JsonNumber<'_>) -> Result<Self, ValueError> {
+                match number {
+                    JsonNumber::Int(text) | JsonNumber::Float(text) => Self::from_number_string(text),
+                    // `as` keeps NaN and the infinities.
+                    JsonNumber::NonFinite(value) => Ok(value as $t),
+                    other => Err(invalid(Self::NAME, format!("pynamodb_mate stored {}", python_kind(&other)))),
+                }
+            }
         }
     )*};
 }
-float_number!(f32, f64);
+float_number!(f32 => python_f32_repr, f64 => python_float_repr);
 
 /// Rejects what DynamoDB cannot store and writes a float in DynamoDB's normal form.
 ///
@@ -318,6 +418,20 @@ impl Number for Decimal {
     fn from_number_string(text: &str) -> Result<Self, ValueError> {
         Decimal::parse(text).map_err(|e| invalid(Self::NAME, e))
     }
+
+    fn to_python_json(&self) -> Result<String, ValueError> {
+        Ok(self.to_string())
+    }
+
+    fn from_python_json(number: JsonNumber<'_>) -> Result<Self, ValueError> {
+        match number {
+            JsonNumber::Int(text) | JsonNumber::Float(text) => Self::from_number_string(text),
+            other => Err(invalid(
+                Self::NAME,
+                format!("pynamodb_mate stored {}", python_kind(&other)),
+            )),
+        }
+    }
 }
 
 /// Numbers (integers, floats, [`Decimal`], version counters) stored as `N`.
@@ -336,6 +450,14 @@ impl<T: Number> Codec for Num<T> {
             AttributeValue::N(n) => T::from_number_string(&n),
             other => Err(wrong_type::<Self>(&other)),
         }
+    }
+
+    fn to_pynamodb_mate_bytes(value: &T) -> Result<Vec<u8>, ValueError> {
+        value.to_python_json().map(String::into_bytes)
+    }
+
+    fn from_pynamodb_mate_bytes(bytes: &[u8]) -> Result<T, ValueError> {
+        T::from_python_json(parse_json_number(bytes).map_err(|e| invalid(T::NAME, e))?)
     }
 }
 
@@ -418,6 +540,44 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned> Codec for Json<T> {
     fn from_bytes(bytes: &[u8]) -> Result<T, ValueError> {
         serde_json::from_slice(bytes).map_err(|e| invalid("json", e))
     }
+
+    fn to_pynamodb_mate_bytes(value: &T) -> Result<Vec<u8>, ValueError> {
+        to_python_json(value).map_err(|e| ValueError::Unrepresentable {
+            reason: format!("not serializable as JSON: {e}"),
+        })
+    }
+
+    fn from_pynamodb_mate_bytes(bytes: &[u8]) -> Result<T, ValueError> {
+        serde_json::from_slice(bytes).map_err(|e| {
+            let hint = if e.is_syntax() && has_python_constant(bytes) {
+                " (Python wrote NaN or Infinity, which JSON values in Rust cannot hold)"
+            } else {
+                ""
+            };
+            invalid("json", format!("{e}{hint}"))
+        })
+    }
+}
+
+/// Whether JSON text holds `NaN` or `Infinity` outside strings (Python's extension of JSON).
+fn has_python_constant(text: &[u8]) -> bool {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in text.iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if text[i..].starts_with(b"NaN") || text[i..].starts_with(b"Infinity") {
+            return true;
+        }
+    }
+    false
 }
 
 /// An optional value: `None` is not stored, and a missing or `NULL` attribute reads as `None`.
@@ -458,6 +618,17 @@ impl<C: Codec> Codec for Opt<C> {
 
     fn from_bytes(bytes: &[u8]) -> Result<Self::Value, ValueError> {
         C::from_bytes(bytes).map(Some)
+    }
+
+    fn to_pynamodb_mate_bytes(value: &Self::Value) -> Result<Vec<u8>, ValueError> {
+        match value {
+            Some(inner) => C::to_pynamodb_mate_bytes(inner),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn from_pynamodb_mate_bytes(bytes: &[u8]) -> Result<Self::Value, ValueError> {
+        C::from_pynamodb_mate_bytes(bytes).map(Some)
     }
 }
 

@@ -248,7 +248,7 @@ impl Operand {
         } else if C::is_absent(value) {
             Ok(Stored::Absent)
         } else {
-            C::to_bytes(value).map(Stored::Serialized)
+            crate::item::transform::serialize::<C>(&field.transform, value).map(Stored::Serialized)
         };
         Operand {
             field,

@@ -14,6 +14,7 @@ use zeroize::Zeroize;
 
 use super::envelope::{header_len, parse, write_header};
 use super::{Aad, CryptoError, EncryptMode, NONCE_LEN, RootKey, TAG_LEN, ValueContext};
+use crate::primitives::pynamodb_mate::PynamodbMateKey;
 
 /// The longest key name an envelope can carry, in bytes.
 pub const MAX_KEY_NAME_LEN: usize = 255;
@@ -252,6 +253,8 @@ impl NamedKey {
 pub struct Keyring {
     keys: BTreeMap<String, NamedKey>,
     access: KeyringAccess,
+    /// pynamodb_mate passwords (as their SHA-256 keys) by the key name the schema gives.
+    pynamodb_mate: BTreeMap<String, PynamodbMateKey>,
 }
 
 impl Keyring {
@@ -314,6 +317,48 @@ impl Keyring {
         }
         named.versions.insert(version, KeyVersion::new(key));
         Ok(())
+    }
+
+    /// Adds the pynamodb_mate password of the attributes whose schema names key `name` and
+    /// declares `pynamodb_mate = "shared"` or `"migrate"`, and returns the keyring. It sits beside
+    /// the dynamate root keys of that name: a `migrate` attribute reads with the password and
+    /// writes with the root key. pynamodb_mate's format is unauthenticated AES-ECB/CTR under
+    /// `SHA-256(password)` (see `docs/storage-formats.md`); use it only for a table shared with a
+    /// Python service.
+    ///
+    /// ```
+    /// use dynamate::primitives::crypto::Keyring;
+    ///
+    /// let keyring = Keyring::new().with_pynamodb_mate_password("archive", "my-password")?;
+    /// assert!(keyring.pynamodb_mate_key("archive").is_some());
+    /// assert!(keyring.pynamodb_mate_key("other").is_none());
+    /// # Ok::<(), dynamate::primitives::crypto::CryptoError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::InvalidKeyring`] for an empty name or one already holding a password.
+    pub fn with_pynamodb_mate_password(
+        mut self,
+        name: &str,
+        password: &str,
+    ) -> Result<Self, CryptoError> {
+        if name.is_empty() || self.pynamodb_mate.contains_key(name) {
+            return Err(CryptoError::InvalidKeyring {
+                reason: format!(
+                    "pynamodb_mate password for key `{name}`: the name is empty or already has \
+                     a password"
+                ),
+            });
+        }
+        let key = PynamodbMateKey::from_password(password);
+        self.pynamodb_mate.insert(name.to_owned(), key);
+        Ok(self)
+    }
+
+    /// The pynamodb_mate key added for key name `name`, if any.
+    pub fn pynamodb_mate_key(&self, name: &str) -> Option<&PynamodbMateKey> {
+        self.pynamodb_mate.get(name)
     }
 
     /// Makes `version` the primary (encrypting) version of key `name`, and returns the keyring.

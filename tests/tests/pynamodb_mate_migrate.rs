@@ -1,0 +1,182 @@
+//! `Client::migrate_pynamodb_mate` on moto and dynalite: items holding values the real
+//! pynamodb_mate wrote (runtime/tests/data/pynamodb_mate_vectors.json) in `Migrating`'s
+//! `pynamodb_mate = "migrate"` attributes are rewritten into dynamate's format, resumably, with
+//! a dry run first; the raw items and the reader confirm the new format.
+
+use aws_sdk_dynamodb::primitives::Blob;
+use dynamate::io::migrate::{MigrationOptions, MigrationReport};
+use dynamate::primitives::crypto::{Keyring, RootKey};
+use dynamate::{AttributeValue, Client, Item, Model};
+use dynamate_tests::support::{Server, builder};
+use dynamate_tests::{Migrating, on_both_servers};
+use serde_json::Value;
+
+mod pynamodb_mate_common;
+use pynamodb_mate_common::{PASSWORD, unhex};
+
+on_both_servers! {
+    legacy_values_are_rewritten_in_dynamates_format,
+}
+
+fn legacy_values() -> [(&'static str, Vec<u8>); 3] {
+    let v: Value = serde_json::from_str(include_str!(
+        "../../runtime/tests/data/pynamodb_mate_vectors.json"
+    ))
+    .unwrap();
+    let find = |family: &str, pick: &dyn Fn(&Value) -> bool| {
+        v[family]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| pick(e))
+            .unwrap()
+            .clone()
+    };
+    let gz = find("gzip", &|e| e["value"]["text"] == "héllo wörld 😀");
+    let ecb = find("ecb", &|e| e["value"]["json"] == r#"{"a": 1}"#);
+    let ctr = find("ctr", &|e| {
+        e["kind"] == "number" && e["value"]["int"] == "1234"
+    });
+    [
+        ("text_gz", unhex(gz["stored_hex"].as_str().unwrap())),
+        ("json_ecb", unhex(ecb["stored_hex"].as_str().unwrap())),
+        (
+            "int_ctr",
+            ctr["stored"].as_str().unwrap().as_bytes().to_vec(),
+        ),
+    ]
+}
+
+fn expected(id: &str) -> Migrating {
+    Migrating {
+        id: id.into(),
+        text_gz: Some("héllo wörld 😀".into()),
+        json_ecb: Some(serde_json::json!({"a": 1})),
+        int_ctr: Some(1234),
+    }
+}
+
+async fn raw(client: &Client, id: &str) -> Item {
+    client
+        .dynamodb()
+        .get_item()
+        .table_name(client.table_name::<Migrating>())
+        .key("id", AttributeValue::S(id.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap()
+}
+
+fn first_byte(item: &Item, attribute: &str) -> u8 {
+    match &item[attribute] {
+        AttributeValue::B(blob) => blob.as_ref()[0],
+        other => panic!("{attribute}: {other:?}"),
+    }
+}
+
+async fn legacy_values_are_rewritten_in_dynamates_format(server: Server) {
+    let keyring = Keyring::new()
+        .with_key("legacy", 1, RootKey::from_bytes(&[5; 32]).unwrap())
+        .unwrap()
+        .with_pynamodb_mate_password("legacy", PASSWORD)
+        .unwrap();
+    let client = builder(server).keyring(keyring).build().await;
+    client
+        .create_table::<Migrating>()
+        .without_ttl()
+        .await
+        .unwrap();
+    let table = client.table_name::<Migrating>();
+    let ids: Vec<String> = (0..5).map(|i| format!("legacy-{i}")).collect();
+    for id in &ids {
+        let mut put = client
+            .dynamodb()
+            .put_item()
+            .table_name(&table)
+            .item("id", AttributeValue::S(id.clone()));
+        for (attribute, stored) in legacy_values() {
+            put = put.item(attribute, AttributeValue::B(Blob::new(stored)));
+        }
+        put.send().await.unwrap();
+    }
+    let mut current = expected("current");
+    client.save(&mut current).await.unwrap();
+
+    let dry = client
+        .migrate_pynamodb_mate::<Migrating>(&MigrationOptions {
+            dry_run: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        dry,
+        MigrationReport {
+            scanned: 6,
+            migrated: 5,
+            values: 15,
+            up_to_date: 1,
+            ..Default::default()
+        }
+    );
+    assert_eq!(first_byte(&raw(&client, "legacy-0").await, "text_gz"), 0x1f);
+
+    // Two items a page, one page a run: resumed from each report's cursor.
+    let mut total = MigrationReport::default();
+    let mut start = None;
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        assert!(runs <= 10, "the migration does not finish");
+        let report = client
+            .migrate_pynamodb_mate::<Migrating>(&MigrationOptions {
+                start: start.take(),
+                max_pages: Some(1),
+                page_size: Some(2),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        total.scanned += report.scanned;
+        total.migrated += report.migrated;
+        total.values += report.values;
+        total.up_to_date += report.up_to_date;
+        match report.next {
+            Some(next) => start = Some(next),
+            None => break,
+        }
+    }
+    assert!(runs >= 3, "{runs}");
+    assert_eq!(
+        (
+            total.scanned,
+            total.migrated,
+            total.values,
+            total.up_to_date
+        ),
+        (6, 5, 15, 1)
+    );
+
+    for id in &ids {
+        let item = raw(&client, id).await;
+        assert!(matches!(first_byte(&item, "text_gz"), 0x00 | 0x01), "{id}");
+        assert_eq!(
+            first_byte(&item, "json_ecb"),
+            1,
+            "{id}: an AES-SIV envelope"
+        );
+        assert_eq!(first_byte(&item, "int_ctr"), 1, "{id}: an AES-SIV envelope");
+        assert_eq!(
+            Migrating::from_item_with(item, client.transforms()).unwrap(),
+            expected(id)
+        );
+    }
+    let again = client
+        .migrate_pynamodb_mate::<Migrating>(&MigrationOptions::default())
+        .await
+        .unwrap();
+    assert_eq!((again.migrated, again.up_to_date), (0, 6));
+}
