@@ -148,6 +148,13 @@ impl Archive {
     );
 }
 
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<Archive> for Archive {
+    fn as_ref(&self) -> &Self {
+        self
+    }
+}
+
 impl ::dynamate::Model for Archive {
     type Key = ArchiveKey;
     const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::__codegen::v1::table(
@@ -411,6 +418,13 @@ impl Event {
         ::dynamate::primitives::codec::Timestamp,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::__codegen::v1::attr(::dynamate::__codegen::v1::field("created_at"));
+}
+
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<Event> for Event {
+    fn as_ref(&self) -> &Self {
+        self
+    }
 }
 
 impl ::dynamate::Model for Event {
@@ -1050,6 +1064,13 @@ impl Product {
     > = ::dynamate::__codegen::v1::index("by_release");
 }
 
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<Product> for Product {
+    fn as_ref(&self) -> &Self {
+        self
+    }
+}
+
 impl ::dynamate::Model for Product {
     type Key = ProductKey;
     const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::__codegen::v1::table(
@@ -1301,6 +1322,13 @@ impl Counter {
         ::dynamate::primitives::codec::Num<::core::primitive::i64>,
         ::dynamate::item::model::role::Value,
     > = ::dynamate::__codegen::v1::attr(::dynamate::__codegen::v1::field("count"));
+}
+
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<Counter> for Counter {
+    fn as_ref(&self) -> &Self {
+        self
+    }
 }
 
 impl ::dynamate::Model for Counter {
@@ -1726,6 +1754,13 @@ impl Shared {
     );
 }
 
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<Shared> for Shared {
+    fn as_ref(&self) -> &Self {
+        self
+    }
+}
+
 impl ::dynamate::Model for Shared {
     type Key = SharedKey;
     const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::__codegen::v1::table(
@@ -1938,6 +1973,13 @@ impl Migrating {
     );
 }
 
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<Migrating> for Migrating {
+    fn as_ref(&self) -> &Self {
+        self
+    }
+}
+
 impl ::dynamate::Model for Migrating {
     type Key = MigratingKey;
     const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::__codegen::v1::table(
@@ -2113,6 +2155,13 @@ impl DynamateOnly {
             ::core::option::Option::None,
         ),
     );
+}
+
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<DynamateOnly> for DynamateOnly {
+    fn as_ref(&self) -> &Self {
+        self
+    }
 }
 
 impl ::dynamate::Model for DynamateOnly {
@@ -2302,6 +2351,13 @@ impl Ledger {
             ::core::option::Option::None,
         ),
     );
+}
+
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<Ledger> for Ledger {
+    fn as_ref(&self) -> &Self {
+        self
+    }
 }
 
 impl ::dynamate::Model for Ledger {
@@ -2548,6 +2604,13 @@ impl Order {
     > = ::dynamate::__codegen::v1::index("by_customer");
 }
 
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<Order> for Order {
+    fn as_ref(&self) -> &Self {
+        self
+    }
+}
+
 impl ::dynamate::Model for Order {
     type Key = OrderKey;
     const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::__codegen::v1::table(
@@ -2718,6 +2781,13 @@ impl Url {
             ::dynamate::__codegen::v1::offload("my-bucket", "dynamate", 0),
         ),
     );
+}
+
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<Url> for Url {
+    fn as_ref(&self) -> &Self {
+        self
+    }
 }
 
 impl ::dynamate::Model for Url {
@@ -3194,6 +3264,13 @@ impl VaultCompressed {
             ::core::option::Option::None,
         ),
     );
+}
+
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<VaultCompressed> for VaultCompressed {
+    fn as_ref(&self) -> &Self {
+        self
+    }
 }
 
 impl ::dynamate::Model for VaultCompressed {
@@ -3732,6 +3809,13 @@ impl VaultDeterministic {
     );
 }
 
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<VaultDeterministic> for VaultDeterministic {
+    fn as_ref(&self) -> &Self {
+        self
+    }
+}
+
 impl ::dynamate::Model for VaultDeterministic {
     type Key = VaultDeterministicKey;
     const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::__codegen::v1::table(
@@ -4268,6 +4352,13 @@ impl VaultRandomized {
     );
 }
 
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<VaultRandomized> for VaultRandomized {
+    fn as_ref(&self) -> &Self {
+        self
+    }
+}
+
 impl ::dynamate::Model for VaultRandomized {
     type Key = VaultRandomizedKey;
     const SCHEMA: &'static ::dynamate::TableSchema = &::dynamate::__codegen::v1::table(
@@ -4802,6 +4893,13 @@ impl VaultSealed {
             ::core::option::Option::None,
         ),
     );
+}
+
+/// The model itself, so batch writes take it owned or borrowed (`client.batch_put(&items)`).
+impl ::core::convert::AsRef<VaultSealed> for VaultSealed {
+    fn as_ref(&self) -> &Self {
+        self
+    }
 }
 
 impl ::dynamate::Model for VaultSealed {

@@ -150,6 +150,26 @@ async fn persistent_unprocessed_stops_at_the_cap(server: Server) {
     assert_eq!(Order::get(&client, &key("new-000")).await.unwrap(), None);
 }
 
+/// Borrowed puts (`&[Order]`) that are never processed come back as the very references
+/// passed in, chunk by chunk: 30 puts in chunks of 25 and 5, two attempts each.
+async fn unprocessed_borrowed_puts_come_back_as_references(server: Server) {
+    let (client, proxy, table) = setup(server, quick(2)).await;
+    let rule = unprocessed(&proxy, "BatchWriteItem", &table, 0).await;
+    let items = orders("ref", 30);
+    let left = within(client.batch_put(&items)).await.unwrap();
+    assert_eq!((left.written, left.unprocessed()), (0, 30));
+    let mut back: Vec<&Order> = left.unprocessed_puts;
+    back.sort_by(|a, b| a.order_id.cmp(&b.order_id));
+    assert_eq!(back.len(), items.len());
+    assert!(
+        back.iter()
+            .zip(&items)
+            .all(|(back, item)| std::ptr::eq(*back, item)),
+        "the leftovers are the references passed in"
+    );
+    assert_eq!(rule.hits().await.hits, 4, "2 chunks x 2 attempts");
+}
+
 /// Throttling, 5xx answers and a dropped connection on batch writes count as unprocessed
 /// chunks: retried, and everything is written in the end.
 async fn throttled_5xx_and_dropped_batch_writes_are_retried(server: Server) {
@@ -256,6 +276,7 @@ on_both_servers!(
     throttled_5xx_and_dropped_batch_writes_are_retried,
     throttled_and_5xx_batch_gets_are_retried,
     persistent_throttling_returns_the_keys,
+    unprocessed_borrowed_puts_come_back_as_references,
 );
 
 /// dynamate does not retry transactions itself (the docs promise none; the SDK's attempts

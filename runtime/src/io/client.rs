@@ -122,7 +122,9 @@ impl Client {
     /// call it only to write an item with the SDK yourself.
     pub async fn encode_item<M: Model>(&self, model: &M) -> Result<Item, Error> {
         let (item, uploads) = self.encode_parts(model)?;
-        self.object_store().upload(uploads).await?;
+        if !uploads.is_empty() {
+            self.object_store().upload(uploads).await?;
+        }
         Ok(item)
     }
 

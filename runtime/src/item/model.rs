@@ -222,7 +222,9 @@ impl TableSchema {
 }
 
 /// A generated model: one item type of one table.
-pub trait Model: Sized + Send + Sync + 'static {
+///
+/// `AsRef<Self>` (generated too) lets batch writes take models owned or borrowed alike.
+pub trait Model: AsRef<Self> + Sized + Send + Sync + 'static {
     /// The primary key type.
     type Key: ModelKey<Model = Self>;
 

@@ -343,7 +343,13 @@ impl TransformContext {
     /// The run-time name of the table declared as `declared`: with the client's table prefix
     /// and suffix. Object keys of offloaded attributes use this name.
     pub(crate) fn table_name(&self, declared: &str) -> String {
-        format!("{}{declared}{}", self.table_prefix, self.table_suffix)
+        // Every operation names its table: one exact allocation, no formatting machinery.
+        [
+            self.table_prefix.as_str(),
+            declared,
+            self.table_suffix.as_str(),
+        ]
+        .concat()
     }
 
     /// Bucket and key prefix of the objects that attribute `attribute` of the table declared as

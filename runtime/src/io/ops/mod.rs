@@ -167,14 +167,17 @@ pub(crate) fn node<M>(condition: Option<Condition<M>>) -> Option<Node> {
 /// Fails when `item` exceeds DynamoDB's 400 KB limit (which moto does not enforce), naming the
 /// largest attributes.
 pub(crate) fn check_item_size(table: &str, item: &Item) -> Result<(), Error> {
-    let mut sizes: Vec<(String, usize)> = item
-        .iter()
-        .map(|(name, value)| (name.clone(), name.len() + value_size(value)))
-        .collect();
-    let size = sizes.iter().map(|(_, s)| s).sum();
+    let attribute_size = |(name, value): (&String, &AttributeValue)| name.len() + value_size(value);
+    // Every write checks its item: sum without copying names, and only name the largest
+    // attributes of an item that is too large.
+    let size: usize = item.iter().map(attribute_size).sum();
     if size <= MAX_ITEM_SIZE {
         return Ok(());
     }
+    let mut sizes: Vec<(String, usize)> = item
+        .iter()
+        .map(|attribute| (attribute.0.clone(), attribute_size(attribute)))
+        .collect();
     sizes.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
     sizes.truncate(3);
     Err(Error::ItemTooLarge {

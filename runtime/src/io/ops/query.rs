@@ -4,6 +4,7 @@ use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 
 use super::item::projection_expression;
 use super::paging::{Kind, Page, Request, Settings, decoded};
+use crate::io::batch::BatchWriteRun;
 use crate::io::client::Client;
 use crate::io::error::Error;
 use crate::item::expr::{Condition, HashCondition, Placeholders, RangeCondition};
@@ -207,6 +208,16 @@ impl<M: Model> Query<M> {
                 .boxed(),
             Err(error) => futures::stream::once(async { Err(error) }).boxed(),
         }
+    }
+
+    /// Deletes every matching item, streamed: keys are read page by page and deleted 25 per
+    /// request with a bounded window in flight (see [`BatchWriteRun`]), so memory stays
+    /// bounded however many items match. Await it; the output holds the deletes still
+    /// unprocessed after the last attempt, and `written` counts the deleted items. An error of
+    /// the query ends the run; what was deleted before it stays deleted.
+    pub fn delete_all(self) -> BatchWriteRun<'static, M> {
+        let client = self.client.clone();
+        BatchWriteRun::delete_keys(&client, self.keys())
     }
 
     /// One page (of `page_size` items evaluated) and the cursor of the next.

@@ -5,11 +5,12 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use super::item::projection_expression;
 use super::paging::{Kind, Page, Request, Settings, decoded};
 use super::query::read_settings;
+use crate::io::batch::BatchWriteRun;
 use crate::io::client::Client;
 use crate::io::error::Error;
 use crate::item::expr::{Condition, Placeholders};
 use crate::item::index::Index;
-use crate::item::model::{IndexKind, Model};
+use crate::item::model::{IndexKind, Model, ModelKey};
 
 /// A scan, from [`Client::scan`]: every item of the table or of an index, optionally filtered
 /// and split into parallel segments.
@@ -123,6 +124,29 @@ impl<M: Model> Scan<M> {
             }
             Err(error) => stream::once(async { Err(error) }).boxed(),
         }
+    }
+
+    /// The primary keys of the matching items; segments are read concurrently.
+    pub fn keys(self) -> BoxStream<'static, Result<M::Key, Error>> {
+        match self.requests() {
+            Ok((client, requests, limit)) => {
+                let items =
+                    stream::select_all(requests.into_iter().map(|r| r.items(client.clone())));
+                let keys = items.and_then(|item| async move { Ok(M::Key::from_item(&item)?) });
+                match limit {
+                    Some(limit) => keys.take(limit).boxed(),
+                    None => keys.boxed(),
+                }
+            }
+            Err(error) => stream::once(async { Err(error) }).boxed(),
+        }
+    }
+
+    /// Deletes every matching item, streamed as [`Query::delete_all`](super::query::Query::delete_all)
+    /// does (segments are scanned concurrently).
+    pub fn delete_all(self) -> BatchWriteRun<'static, M> {
+        let client = self.client.clone();
+        BatchWriteRun::delete_keys(&client, self.keys())
     }
 
     /// One page (of `page_size` items evaluated) and the cursor of the next; sequential scans
