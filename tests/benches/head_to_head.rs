@@ -55,6 +55,15 @@ struct Settings {
     /// Items of a bulk run.
     #[serde(default)]
     items: usize,
+    /// Runs only these workloads (all when empty), to profile one: `"only":["save"]`.
+    #[serde(default)]
+    only: Vec<String>,
+}
+
+impl Settings {
+    fn runs(&self, workload: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|w| w == workload)
+    }
 }
 
 /// Partition keys: one per workload, so each reads back only what it wrote.
@@ -241,7 +250,11 @@ impl Store for Sdk {
     async fn batch_write(&self, mut events: impl Iterator<Item = Event> + Send + 'static) -> usize {
         // Encoded chunk by chunk as the requests go out.
         let chunks = std::iter::from_fn(move || {
-            let chunk: Vec<WriteRequest> = events.by_ref().take(WRITE_CHUNK).map(|e| put_request(&e)).collect();
+            let chunk: Vec<WriteRequest> = events
+                .by_ref()
+                .take(WRITE_CHUNK)
+                .map(|e| put_request(&e))
+                .collect();
             (!chunk.is_empty()).then_some(chunk)
         });
         stream::iter(chunks)
@@ -303,8 +316,12 @@ fn vm_kib(field: &str) -> u64 {
         .unwrap_or_else(|| panic!("{field} in /proc/self/status"))
 }
 
-/// Runs `work` (which returns its number of operations) and prints its CPU and wall time.
-async fn measure(workload: &str, work: impl Future<Output = usize>) {
+/// Runs `work` (which returns its number of operations) and prints its CPU and wall time;
+/// skips it when `settings` leaves `workload` out.
+async fn measure(settings: &Settings, workload: &str, work: impl Future<Output = usize>) {
+    if !settings.runs(workload) {
+        return;
+    }
     let (cpu, wall) = (cpu_time(), Instant::now());
     let ops = work.await;
     let (cpu, wall) = (cpu_time() - cpu, wall.elapsed());
@@ -324,34 +341,34 @@ fn event_id(i: usize) -> String {
 /// Every workload, in the order the Python drivers run them.
 async fn workloads<S: Store>(store: S, settings: &Settings) {
     warm_up(&store).await;
-    measure("save", async {
+    measure(settings, "save", async {
         for i in 0..settings.save {
             store.save(event(SAVE_USER, event_id(i))).await;
         }
         settings.save
     })
     .await;
-    measure("get", async {
+    measure(settings, "get", async {
         for i in 0..settings.save {
             assert!(store.get(SAVE_USER, &event_id(i)).await.is_some());
         }
         settings.save
     })
     .await;
-    measure("batch_write", async {
+    measure(settings, "batch_write", async {
         let events = (0..settings.batch).map(|i| event(QUERY_USER, event_id(i)));
         assert_eq!(store.batch_write(events).await, 0, "every item written");
         settings.batch
     })
     .await;
-    measure("query_page", async {
+    measure(settings, "query_page", async {
         for _ in 0..settings.query_repeats {
             assert_eq!(store.query(QUERY_USER, settings.page).await, settings.batch);
         }
         settings.query_repeats * settings.batch.div_ceil(settings.page as usize)
     })
     .await;
-    measure("concurrent", concurrent(&store, settings)).await;
+    measure(settings, "concurrent", concurrent(&store, settings)).await;
 }
 
 /// Requests that warm the connection pool, credentials and lazy state up before measuring.
@@ -444,7 +461,9 @@ async fn query_scale(settings: &Settings) {
 
 async fn run(mode: &str, settings: Settings) {
     match (mode, settings.system.as_str()) {
-        ("workloads", "dynamate") => workloads(Dynamate(dynamate_client(&settings).await), &settings).await,
+        ("workloads", "dynamate") => {
+            workloads(Dynamate(dynamate_client(&settings).await), &settings).await
+        }
         ("workloads", "aws-sdk") => {
             let store = Sdk {
                 client: sdk_client(&settings.endpoint).await,
