@@ -4,7 +4,7 @@
 # server, and dynamate's bulk runs (batch write of 1k/10k/100k items, a 10k-item query stream).
 # Not part of scripts/test.sh; it prints figures and asserts no timings.
 #
-# Usage: scripts/bench.sh [run.py options]     e.g. --rounds 3, --quick, --no-scale
+# Usage: scripts/bench.sh [run.py options]   e.g. --rounds 5, --quick, --no-scale, --current-thread
 #
 # Installs moto and the two Python ORMs into .tools/bench-venv (gitignored; reinstalled only when
 # the pins change), builds tests/benches/head_to_head.rs with the release (bench) profile, then

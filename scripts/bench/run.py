@@ -152,7 +152,8 @@ def run_child(command: list[str]) -> list[dict]:
 
 def client_command(args, system: str, settings: dict) -> list[str]:
     if system in RUST_SYSTEMS:
-        return [args.bin, "workloads", json.dumps({**settings, "system": system})]
+        rust = {**settings, "system": system, "current_thread": args.current_thread}
+        return [args.bin, "workloads", json.dumps(rust)]
     return [str(args.venv / "bin" / "python"), str(DRIVER), system, json.dumps(settings)]
 
 
@@ -254,13 +255,19 @@ def main() -> None:
     parser.add_argument("--no-scale", action="store_true", help="skip the bulk runs")
     parser.add_argument("--scale-sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--query-items", type=int, default=10_000)
+    parser.add_argument(
+        "--current-thread",
+        action="store_true",
+        help="run the Rust systems on a current-thread tokio runtime (default: multi-thread)",
+    )
     args = parser.parse_args()
     sizes = {"save": 300, "batch": 2000, "page": 100, "query_repeats": 2, "workers": 16, "per_worker": 30}
     if args.quick:
         sizes = {**sizes, "save": 50, "batch": 200, "per_worker": 5}
         args.scale_sizes, args.query_items = [1_000], 1_000
 
-    report = {"sizes": sizes, "machine_before": machine()}
+    runtime = "current-thread" if args.current_thread else "multi-thread"
+    report = {"sizes": sizes, "rust_runtime": runtime, "machine_before": machine()}
     moto = Moto(args.venv)
     try:
         tables = Tables(moto.endpoint)
@@ -283,6 +290,7 @@ def main() -> None:
     }
     print(f"Machine: {report['machine_before']} before, {report['machine_after']} after.")
     print(f"Sizes: {json.dumps(sizes)}; median of {args.rounds} rounds, system order rotated.")
+    print(f"Rust systems on a {runtime} tokio runtime.")
     print(f"Stored attribute types (dynamate's): {json.dumps(reference)}")
     print(f"Systems storing other types: {json.dumps(differences) if differences else 'none'}")
     print()

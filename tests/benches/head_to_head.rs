@@ -58,6 +58,10 @@ struct Settings {
     /// Runs only these workloads (all when empty), to profile one: `"only":["save"]`.
     #[serde(default)]
     only: Vec<String>,
+    /// A current-thread tokio runtime instead of the multi-thread one (one worker per core),
+    /// to see what cross-thread wake-ups cost.
+    #[serde(default)]
+    current_thread: bool,
 }
 
 impl Settings {
@@ -486,7 +490,12 @@ fn main() {
         return;
     };
     let settings: Settings = serde_json::from_str(settings).expect("settings are JSON");
-    tokio::runtime::Builder::new_multi_thread()
+    let mut runtime = if settings.current_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    runtime
         .enable_all()
         .build()
         .expect("runtime")
