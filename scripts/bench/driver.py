@@ -46,7 +46,16 @@ def event_id(i: int) -> str:
     return f"evt-{i:07d}"
 
 
-class Pynamodb:
+class Orm:
+    """What both ORMs share: a model class `self.model` built from the settings."""
+
+    model: type
+
+    def new(self, user_id: str, event_id: str):
+        return self.model(**event_fields(user_id, event_id))
+
+
+class Pynamodb(Orm):
     """pynamodb_mate: its Model (a pynamodb Model) and pynamodb's own batch writer."""
 
     def __init__(self, settings: dict):
@@ -75,9 +84,6 @@ class Pynamodb:
 
         self.model = Event
 
-    def new(self, user_id: str, event_id: str):
-        return self.model(**event_fields(user_id, event_id))
-
     def save(self, user_id: str, event_id: str) -> None:
         self.new(user_id, event_id).save()
 
@@ -93,7 +99,7 @@ class Pynamodb:
         return sum(1 for _ in self.model.query(user_id, page_size=page))
 
 
-class Pydynox:
+class Pydynox(Orm):
     """pydynox: its Model for save, get and query; its SyncBatchWriter (fed the models' dicts)
     for batch writes, as pydynox has no model-level batch write."""
 
@@ -137,9 +143,6 @@ class Pydynox:
         self.client = client
         self.table = table
         self.writer = SyncBatchWriter
-
-    def new(self, user_id: str, event_id: str):
-        return self.model(**event_fields(user_id, event_id))
 
     def save(self, user_id: str, event_id: str) -> None:
         self.new(user_id, event_id).sync_save()

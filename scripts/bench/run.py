@@ -219,8 +219,11 @@ def scale(args, moto: Moto, tables: Tables) -> list[dict]:
     return out
 
 
+def mib(kib: int) -> str:
+    return f"{kib / 1024:.1f} MiB"
+
+
 def scale_tables(runs: list[dict]) -> str:
-    mib = lambda kib: f"{kib / 1024:.1f} MiB"
     rows = [
         "| dynamate batch write | time | items/s | client CPU per item | baseline RSS | peak RSS | unprocessed | counted back |",
         "|---|---|---|---|---|---|---|---|",

@@ -40,16 +40,22 @@ struct Settings {
     endpoint: String,
     /// Table-name prefix; the table is `{prefix}events`, created by the orchestrator.
     prefix: String,
+    /// Items saved one at a time, then read back one at a time.
     #[serde(default)]
     save: usize,
+    /// Items batch-written into the partition the query then reads.
     #[serde(default)]
     batch: usize,
+    /// Items per Query page.
     #[serde(default)]
     page: u32,
+    /// Times the query reads the whole partition.
     #[serde(default)]
     query_repeats: usize,
+    /// Concurrent tasks of the concurrent workload.
     #[serde(default)]
     workers: usize,
+    /// Items each concurrent task saves and reads back.
     #[serde(default)]
     per_worker: usize,
     /// Items of a bulk run.
