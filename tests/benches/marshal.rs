@@ -10,12 +10,16 @@
 //! Run: `cargo bench -p dynamate-tests --bench marshal -- --warm-up-time 1 --measurement-time 3`
 //! (figures in docs/benchmarks.md).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+#[path = "common/event.rs"]
+mod common_event;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::hint::black_box;
 
 use chrono::{DateTime, Utc};
+use common_event::{Item, hand_from_item, hand_to_item};
 use criterion::{Criterion, criterion_group, criterion_main};
-use dynamate::{AttributeValue, Model};
+use dynamate::Model;
 use dynamate_tests::Event;
 use serde::{Deserialize, Serialize};
 
@@ -37,23 +41,7 @@ struct SerdeEvent {
 }
 
 fn event() -> Event {
-    Event {
-        user_id: "user-4f1c9a7e".into(),
-        event_id: "2024-05-01T12:00:00Z#000123".into(),
-        kind: "page_view".into(),
-        count: 1_234_567,
-        score: 0.8125,
-        active: true,
-        note: Some("first visit from the newsletter campaign".into()),
-        tags: ["web", "mobile", "eu-west-1", "campaign-42"]
-            .map(String::from)
-            .into(),
-        labels: ["beta", "premium", "returning"].map(String::from).into(),
-        metrics: [("clicks", 12), ("scroll_pct", 87), ("dwell_ms", 45_210)]
-            .map(|(k, v)| (k.to_string(), v))
-            .into(),
-        created_at: DateTime::from_timestamp(1_714_564_800, 123_456_000).expect("valid time"),
-    }
+    common_event::event("user-4f1c9a7e", "2024-05-01T12:00:00Z#000123".into())
 }
 
 fn serde_event(e: &Event) -> SerdeEvent {
@@ -70,97 +58,6 @@ fn serde_event(e: &Event) -> SerdeEvent {
         metrics: e.metrics.clone(),
         created_at: e.created_at,
     }
-}
-
-type Item = HashMap<String, AttributeValue>;
-
-const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f+0000";
-
-fn hand_to_item(e: &Event) -> Item {
-    let s = |v: &str| AttributeValue::S(v.to_string());
-    let mut item = HashMap::with_capacity(11);
-    item.insert("user_id".to_string(), s(&e.user_id));
-    item.insert("event_id".to_string(), s(&e.event_id));
-    item.insert("kind".to_string(), s(&e.kind));
-    item.insert("count".to_string(), AttributeValue::N(e.count.to_string()));
-    item.insert("score".to_string(), AttributeValue::N(e.score.to_string()));
-    item.insert("active".to_string(), AttributeValue::Bool(e.active));
-    if let Some(note) = &e.note {
-        item.insert("note".to_string(), s(note));
-    }
-    item.insert(
-        "tags".to_string(),
-        AttributeValue::L(e.tags.iter().map(|t| s(t)).collect()),
-    );
-    if !e.labels.is_empty() {
-        item.insert(
-            "labels".to_string(),
-            AttributeValue::Ss(e.labels.iter().cloned().collect()),
-        );
-    }
-    item.insert(
-        "metrics".to_string(),
-        AttributeValue::M(
-            e.metrics
-                .iter()
-                .map(|(k, v)| (k.clone(), AttributeValue::N(v.to_string())))
-                .collect(),
-        ),
-    );
-    item.insert(
-        "created_at".to_string(),
-        AttributeValue::S(e.created_at.format(TIME_FORMAT).to_string()),
-    );
-    item
-}
-
-fn hand_from_item(mut item: Item) -> Option<Event> {
-    let mut take = |name: &str| item.remove(name);
-    let string = |v: Option<AttributeValue>| match v {
-        Some(AttributeValue::S(s)) => Some(s),
-        _ => None,
-    };
-    let number = |v: Option<AttributeValue>| match v {
-        Some(AttributeValue::N(n)) => Some(n),
-        _ => None,
-    };
-    Some(Event {
-        user_id: string(take("user_id"))?,
-        event_id: string(take("event_id"))?,
-        kind: string(take("kind"))?,
-        count: number(take("count"))?.parse().ok()?,
-        score: number(take("score"))?.parse().ok()?,
-        active: match take("active") {
-            Some(AttributeValue::Bool(b)) => b,
-            _ => return None,
-        },
-        note: string(take("note")),
-        tags: match take("tags") {
-            Some(AttributeValue::L(l)) => l
-                .into_iter()
-                .map(|v| string(Some(v)))
-                .collect::<Option<_>>()?,
-            _ => return None,
-        },
-        labels: match take("labels") {
-            Some(AttributeValue::Ss(s)) => s.into_iter().collect(),
-            None => BTreeSet::new(),
-            _ => return None,
-        },
-        metrics: match take("metrics") {
-            Some(AttributeValue::M(m)) => m
-                .into_iter()
-                .map(|(k, v)| Some((k, number(Some(v))?.parse().ok()?)))
-                .collect::<Option<_>>()?,
-            _ => return None,
-        },
-        created_at: DateTime::parse_from_str(
-            &string(take("created_at"))?,
-            "%Y-%m-%dT%H:%M:%S%.f%z",
-        )
-        .ok()?
-        .with_timezone(&Utc),
-    })
 }
 
 fn bench(c: &mut Criterion) {
