@@ -26,7 +26,6 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use common_event::{event, hand_from_item, hand_to_item};
-use dynamate::io::batch::BatchWrite;
 use dynamate_tests::{Event, EventKey};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::Deserialize;
@@ -90,8 +89,8 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Writes per `BatchWriteItem`, chunks in flight and attempts per chunk: dynamate's batch
 /// defaults (runtime/src/io/batch.rs, `RetryPolicy::default`), for the hand-written code.
-const WRITE_CHUNK: usize = 25;
-const CHUNKS_IN_FLIGHT: usize = 4;
+const WRITE_CHUNK: usize = dynamate::io::batch::WRITE_CHUNK;
+const CHUNKS_IN_FLIGHT: usize = dynamate::io::batch::DEFAULT_IN_FLIGHT;
 const CHUNK_ATTEMPTS: u32 = 8;
 
 /// The operations every workload is made of, by each system.
@@ -116,13 +115,11 @@ struct Dynamate(dynamate::Client);
 /// The dynamate batch write: one call, so a new bulk API replaces exactly this line.
 async fn dynamate_batch_write(
     client: &dynamate::Client,
-    events: impl Iterator<Item = Event>,
+    events: impl Iterator<Item = Event> + Send + 'static,
 ) -> usize {
-    let output = client
-        .batch_write(BatchWrite::new().put_all(events))
-        .await
-        .expect("batch write");
-    output.unprocessed_puts.len() + output.unprocessed_raw.len()
+    // Streamed: the iterator is read one chunk at a time as the in-flight window frees up.
+    let output = client.batch_put(events).await.expect("batch write");
+    output.unprocessed() as usize
 }
 
 /// The dynamate query of one partition as a stream of decoded events, fetched page by page
