@@ -1,7 +1,7 @@
 //! Batch writes: a stream of puts and deletes, sent chunk by chunk with a bounded window in
 //! flight, unprocessed writes retried, leftovers returned typed.
 
-use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use futures::stream::{self, BoxStream, StreamExt};
 
 use super::{DEFAULT_IN_FLIGHT, WRITE_CHUNK, check_distinct};
@@ -10,7 +10,7 @@ use crate::io::error::Error;
 use crate::io::ops::{built, check_item_size};
 use crate::io::retry::{RetryPolicy, transient};
 use crate::io::telemetry::{CapacityDetail, Measured, Operation, measured_operation};
-use crate::item::model::{Model, ModelKey, canonical_key_bytes};
+use crate::item::model::{Item, Model, ModelKey, canonical_key_bytes};
 
 const OPERATION: &str = "BatchWriteItem";
 
@@ -216,7 +216,6 @@ impl<'a, M: Model, T: AsRef<M> + Send + Sync + 'a> BatchWriteRun<'a, M, T> {
                     op,
                     table,
                     writes: Vec::with_capacity(writes.len()),
-                    keys: Vec::with_capacity(writes.len()),
                 };
                 chunk.write(writes, retry)
             })
@@ -255,14 +254,13 @@ struct Pending {
     request: Option<WriteRequest>,
 }
 
-/// One chunk of up to 25 writes: the writes as passed in (kept to encode again after a lost
-/// request and to return leftovers typed) and their canonical keys.
+/// One chunk of up to 25 writes, with the writes as passed in: kept to encode again after a
+/// lost request and to return leftovers typed.
 struct Chunk<'c, M: Model, T> {
     client: &'c Client,
     op: &'c Operation,
     table: &'c str,
     writes: Vec<Write<T, M::Key>>,
-    keys: Vec<Vec<u8>>,
 }
 
 impl<M: Model, T: AsRef<M>> Chunk<'_, M, T> {
@@ -278,16 +276,18 @@ impl<M: Model, T: AsRef<M>> Chunk<'_, M, T> {
         for write in writes {
             let write = write?;
             let request = self.request(&write).await?;
-            self.keys.push(request_key::<M>(&request));
             self.writes.push(write);
             first.push(request);
         }
         let mut left = Vec::new();
         let mut run: Vec<Pending> = Vec::new();
         for (index, request) in first.into_iter().enumerate() {
-            let repeats = run
-                .iter()
-                .any(|p| p.index.is_some_and(|i| self.keys[i] == self.keys[index]));
+            let key = key_values::<M>(&request);
+            let repeats = run.iter().any(|p| {
+                p.request
+                    .as_ref()
+                    .is_some_and(|r| key_values::<M>(r) == key)
+            });
             if repeats {
                 left.extend(self.send_run(std::mem::take(&mut run), retry).await?);
             }
@@ -374,20 +374,36 @@ impl<M: Model, T: AsRef<M>> Chunk<'_, M, T> {
     /// The unprocessed requests the server returned, each matched to the write of the run
     /// with its key.
     fn matched(&self, run: &[Pending], unprocessed: Vec<WriteRequest>) -> Vec<Pending> {
+        // Canonical keys (numbers normalised), computed only when something is unprocessed.
+        let keys: Vec<(usize, Vec<u8>)> = if unprocessed.is_empty() {
+            Vec::new()
+        } else {
+            run.iter()
+                .filter_map(|p| p.index)
+                .map(|i| (i, self.canonical_key(i)))
+                .collect()
+        };
         unprocessed
             .into_iter()
             .map(|request| {
                 let key = request_key::<M>(&request);
-                let index = run
-                    .iter()
-                    .filter_map(|p| p.index)
-                    .find(|&i| self.keys[i] == key);
+                let index = keys.iter().find(|(_, k)| *k == key).map(|(i, _)| *i);
                 Pending {
                     index,
                     request: Some(request),
                 }
             })
             .collect()
+    }
+
+    /// The canonical key of write `index` (empty, so matching nothing, if it does not encode).
+    fn canonical_key(&self, index: usize) -> Vec<u8> {
+        let key = match &self.writes[index] {
+            Write::Put(model) => model.as_ref().key().to_item(),
+            Write::Delete(key) => key.to_item(),
+        };
+        key.map(|item| canonical_key_bytes(M::SCHEMA, &item))
+            .unwrap_or_default()
     }
 
     /// The output of the chunk: every write not in `left` was processed; those in `left` come
@@ -409,14 +425,32 @@ impl<M: Model, T: AsRef<M>> Chunk<'_, M, T> {
     }
 }
 
-/// The canonical key of a write request.
+/// The item or key map a write request names.
+fn request_item(request: &WriteRequest) -> Option<&Item> {
+    match (&request.put_request, &request.delete_request) {
+        (Some(put), _) => Some(&put.item),
+        (None, Some(delete)) => Some(&delete.key),
+        (None, None) => None,
+    }
+}
+
+/// The canonical key of a write request (as the server returned it).
 fn request_key<M: Model>(request: &WriteRequest) -> Vec<u8> {
-    let item = match (&request.put_request, &request.delete_request) {
-        (Some(put), _) => &put.item,
-        (None, Some(delete)) => &delete.key,
-        (None, None) => return Vec::new(),
-    };
-    canonical_key_bytes(M::SCHEMA, item)
+    request_item(request)
+        .map(|item| canonical_key_bytes(M::SCHEMA, item))
+        .unwrap_or_default()
+}
+
+/// The key attribute values of a request this batch encoded, compared as they are: dynamate
+/// writes numbers in normal form, so equal keys are equal values (no copy on the hot path).
+fn key_values<M: Model>(request: &WriteRequest) -> [Option<&AttributeValue>; 2] {
+    let key = M::SCHEMA.key;
+    let item = request_item(request);
+    let value = |name: &str| item.and_then(|item| item.get(name));
+    [
+        value(key.hash.name),
+        key.range.and_then(|range| value(range.name)),
+    ]
 }
 
 /// One attempt of a batch write of raw requests (the tracker's deletes): every pending
