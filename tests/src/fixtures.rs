@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::support::{Server, builder};
-use crate::{Dimensions, Order, Product};
+use crate::{Dimensions, Order, OrderKey, Product};
 
 /// A product with every attribute set; `rank` and `price` vary with `n`.
 pub fn product(tenant: &str, sku: &str, n: i64) -> Product {
@@ -59,6 +59,20 @@ pub fn order(id: &str, customer: &str, n: i64) -> Order {
         items: Some(serde_json::json!([{ "item_name": "apple", "item_count": n }])),
         receipt: None,
     }
+}
+
+/// The key of order `id`.
+pub fn order_key(id: &str) -> OrderKey {
+    OrderKey {
+        order_id: id.to_string(),
+    }
+}
+
+/// `n` orders `{prefix}-000`, `{prefix}-001`, ... of customer `c`.
+pub fn orders(prefix: &str, n: usize) -> Vec<Order> {
+    (0..n)
+        .map(|i| order(&format!("{prefix}-{i:03}"), "c", i as i64))
+        .collect()
 }
 
 /// A client of `server` with a keyring for the `archive` and `orders` keys.

@@ -10,10 +10,10 @@ use std::time::Duration;
 use dynamate::io::batch::BatchWrite;
 use dynamate::{Client, Error, ModelExt, RetryPolicy};
 use dynamate_tests::faults::{Action, FaultProxy, FaultRule};
-use dynamate_tests::fixtures::order;
+use dynamate_tests::fixtures::{order, order_key as key, orders};
 use dynamate_tests::on_both_servers;
 use dynamate_tests::support::Server;
-use dynamate_tests::{Order, OrderKey};
+use dynamate_tests::Order;
 use faults_common::{arm, once_each, transient_faults, unprocessed, within};
 use serde_json::json;
 
@@ -39,18 +39,6 @@ async fn setup(server: Server, policy: RetryPolicy) -> (Client, FaultProxy, Stri
     create.await.expect("create table");
     let table = client.table_name::<Order>();
     (client, proxy, table)
-}
-
-fn key(id: &str) -> OrderKey {
-    OrderKey {
-        order_id: id.to_string(),
-    }
-}
-
-fn orders(prefix: &str, n: usize) -> Vec<Order> {
-    (0..n)
-        .map(|i| order(&format!("{prefix}-{i:03}"), "c", i as i64))
-        .collect()
 }
 
 /// Writes `items` (no faults armed yet).

@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use dynamate::io::batch::{BatchProgress, Write};
 use dynamate::{Client, Model, ModelExt};
-use dynamate_tests::fixtures::{order, product, with_table};
+use dynamate_tests::fixtures::{order, order_key as key, orders, product, with_table};
 use dynamate_tests::support::Server;
-use dynamate_tests::{Order, OrderKey, Product, on_both_servers};
+use dynamate_tests::{Order, Product, on_both_servers};
 use faults_common::within;
 use futures::{StreamExt, TryStreamExt, stream};
 
@@ -22,18 +22,6 @@ on_both_servers! {
     two_puts_of_one_key_in_a_chunk_land_in_order,
     batch_get_from_a_stream_of_keys,
     query_and_scan_delete_all_stream_their_keys,
-}
-
-fn key(id: &str) -> OrderKey {
-    OrderKey {
-        order_id: id.to_string(),
-    }
-}
-
-fn orders(prefix: &str, n: usize) -> Vec<Order> {
-    (0..n)
-        .map(|i| order(&format!("{prefix}-{i:04}"), "c", i as i64))
-        .collect()
 }
 
 async fn stored(client: &Client) -> u64 {
@@ -111,8 +99,8 @@ async fn borrowed_puts_and_streamed_deletes(server: Server) {
         .unwrap();
     assert!(deleted.is_complete() && deleted.written == 30);
     assert_eq!(stored(&client).await, 30);
-    assert_eq!(Order::get(&client, &key("b-0000")).await.unwrap(), None);
-    assert!(Order::get(&client, &key("b-0001")).await.unwrap().is_some());
+    assert_eq!(Order::get(&client, &key("b-000")).await.unwrap(), None);
+    assert!(Order::get(&client, &key("b-001")).await.unwrap().is_some());
 }
 
 /// Two puts of one key within a chunk: sent in order, in separate requests (DynamoDB and
@@ -144,7 +132,7 @@ async fn batch_get_from_a_stream_of_keys(server: Server) {
     let keys = items
         .iter()
         .map(|o| o.key())
-        .chain([key("missing"), key("g-0240")]);
+        .chain([key("missing"), key("g-240")]);
     let chunks: Vec<_> = within(
         client
             .batch_get_stream(stream::iter(keys))
