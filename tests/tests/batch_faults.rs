@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use dynamate::io::batch::BatchWrite;
 use dynamate::{Client, Error, ModelExt, RetryPolicy};
+use dynamate_tests::Order;
 use dynamate_tests::faults::{Action, FaultProxy, FaultRule};
 use dynamate_tests::fixtures::{order, order_key as key, orders};
 use dynamate_tests::on_both_servers;
 use dynamate_tests::support::Server;
-use dynamate_tests::Order;
 use faults_common::{arm, once_each, transient_faults, unprocessed, within};
 use serde_json::json;
 

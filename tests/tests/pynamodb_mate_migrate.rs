@@ -7,7 +7,8 @@ use aws_sdk_dynamodb::primitives::Blob;
 use dynamate::io::migrate::{MigrationOptions, MigrationReport};
 use dynamate::primitives::crypto::{Keyring, RootKey};
 use dynamate::{AttributeValue, Client, Item, Model};
-use dynamate_tests::support::{Server, builder};
+use dynamate_tests::faults::{Action, FaultProxy, Rule, Service};
+use dynamate_tests::support::{Server, builder, unique_name};
 use dynamate_tests::{Migrating, on_both_servers};
 use serde_json::Value;
 
@@ -16,6 +17,7 @@ use pynamodb_mate_common::{PASSWORD, unhex};
 
 on_both_servers! {
     legacy_values_are_rewritten_in_dynamates_format,
+    a_write_between_read_and_rewrite_is_never_overwritten,
 }
 
 fn legacy_values() -> [(&'static str, Vec<u8>); 3] {
@@ -77,30 +79,100 @@ fn first_byte(item: &Item, attribute: &str) -> u8 {
     }
 }
 
-async fn legacy_values_are_rewritten_in_dynamates_format(server: Server) {
-    let keyring = Keyring::new()
+fn keyring() -> Keyring {
+    Keyring::new()
         .with_key("legacy", 1, RootKey::from_bytes(&[5; 32]).unwrap())
         .unwrap()
         .with_pynamodb_mate_password("legacy", PASSWORD)
+        .unwrap()
+}
+
+/// Stores an item `id` holding the values pynamodb_mate wrote, as the Python service would.
+async fn put_legacy(client: &Client, id: &str) {
+    let mut put = client
+        .dynamodb()
+        .put_item()
+        .table_name(client.table_name::<Migrating>())
+        .item("id", AttributeValue::S(id.into()));
+    for (attribute, stored) in legacy_values() {
+        put = put.item(attribute, AttributeValue::B(Blob::new(stored)));
+    }
+    put.send().await.unwrap();
+}
+
+/// The proxy holds the migration's `UpdateItem` for 2 s; meanwhile another writer saves the
+/// item (in dynamate's format, as a `migrate` attribute writes). The rewrite, conditioned on the
+/// legacy values read, is then refused by the server: the other writer's values stay, and the
+/// item is counted as changed concurrently, not migrated.
+async fn a_write_between_read_and_rewrite_is_never_overwritten(server: Server) {
+    let proxy = FaultProxy::new(server);
+    let prefix = format!("{}-", unique_name("race"));
+    let migrating = proxy.builder().table_prefix(&prefix);
+    let migrating = migrating.keyring(keyring()).build().await;
+    let writer = builder(server).table_prefix(&prefix);
+    let writer = writer.keyring(keyring()).build().await;
+    writer
+        .create_table::<Migrating>()
+        .without_ttl()
+        .await
         .unwrap();
-    let client = builder(server).keyring(keyring).build().await;
+    put_legacy(&writer, "raced").await;
+    let rule = Rule::new(Action::Delay { seconds: 2.0 })
+        .service(Service::DynamoDb)
+        .operation("UpdateItem")
+        .contains(&writer.table_name::<Migrating>())
+        .times(1);
+    let held = proxy.add(rule).await;
+    let migration = tokio::spawn(async move {
+        migrating
+            .migrate_pynamodb_mate::<Migrating>(&MigrationOptions::default())
+            .await
+    });
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while held.hits().await.hits == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the migration never sent its UpdateItem"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut concurrent = Migrating {
+        text_gz: Some("written meanwhile".into()),
+        ..expected("raced")
+    };
+    writer.save(&mut concurrent).await.unwrap();
+
+    let report = tokio::time::timeout(std::time::Duration::from_secs(30), migration)
+        .await
+        .expect("the migration is still running at the deadline")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        report,
+        MigrationReport {
+            scanned: 1,
+            changed_concurrently: 1,
+            ..Default::default()
+        }
+    );
+    let item = raw(&writer, "raced").await;
+    assert_eq!(
+        Migrating::from_item_with(item, writer.transforms()).unwrap(),
+        concurrent,
+        "the concurrent write was kept"
+    );
+}
+
+async fn legacy_values_are_rewritten_in_dynamates_format(server: Server) {
+    let client = builder(server).keyring(keyring()).build().await;
     client
         .create_table::<Migrating>()
         .without_ttl()
         .await
         .unwrap();
-    let table = client.table_name::<Migrating>();
     let ids: Vec<String> = (0..5).map(|i| format!("legacy-{i}")).collect();
     for id in &ids {
-        let mut put = client
-            .dynamodb()
-            .put_item()
-            .table_name(&table)
-            .item("id", AttributeValue::S(id.clone()));
-        for (attribute, stored) in legacy_values() {
-            put = put.item(attribute, AttributeValue::B(Blob::new(stored)));
-        }
-        put.send().await.unwrap();
+        put_legacy(&client, id).await;
     }
     let mut current = expected("current");
     client.save(&mut current).await.unwrap();
