@@ -4,7 +4,7 @@
 //! a dry run first; the raw items and the reader confirm the new format.
 
 use aws_sdk_dynamodb::primitives::Blob;
-use dynamate::io::migrate::{MigrationOptions, MigrationReport};
+use dynamate::io::migrate::{CommandError, MigrationOptions, MigrationReport, command};
 use dynamate::primitives::crypto::{Keyring, RootKey};
 use dynamate::{AttributeValue, Client, Item, Model};
 use dynamate_tests::faults::{Action, FaultProxy, Rule, Service};
@@ -18,6 +18,7 @@ use pynamodb_mate_common::{PASSWORD, unhex};
 on_both_servers! {
     legacy_values_are_rewritten_in_dynamates_format,
     a_write_between_read_and_rewrite_is_never_overwritten,
+    the_command_dry_runs_stops_and_resumes,
 }
 
 fn legacy_values() -> [(&'static str, Vec<u8>); 3] {
@@ -161,6 +162,54 @@ async fn a_write_between_read_and_rewrite_is_never_overwritten(server: Server) {
         concurrent,
         "the concurrent write was kept"
     );
+}
+
+/// The migration command (`dynamate::io::migrate::command`) with its flags: a dry run writes
+/// nothing, `--max-pages` stops with a cursor, `--start` resumes from it, bad flags are usage
+/// errors.
+async fn the_command_dry_runs_stops_and_resumes(server: Server) {
+    let client = builder(server).keyring(keyring()).build().await;
+    client
+        .create_table::<Migrating>()
+        .without_ttl()
+        .await
+        .unwrap();
+    for i in 0..3 {
+        put_legacy(&client, &format!("cmd-{i}")).await;
+    }
+    let run = |args: &'static [&'static str]| {
+        let client = client.clone();
+        async move {
+            let args = ["migrate"].iter().chain(args);
+            command::<Migrating>(&client, args.copied()).await
+        }
+    };
+    let dry = run(&["--dry-run", "--progress", "never"]).await.unwrap();
+    assert_eq!((dry.scanned, dry.migrated, dry.values), (3, 3, 9));
+    assert_eq!(first_byte(&raw(&client, "cmd-0").await, "text_gz"), 0x1f);
+
+    let first = run(&[
+        "--page-size",
+        "2",
+        "--max-pages",
+        "1",
+        "--progress",
+        "always",
+    ])
+    .await
+    .unwrap();
+    assert_eq!((first.scanned, first.migrated), (2, 2));
+    let cursor = first.next.expect("stopped after one page: a cursor");
+    let args = ["migrate", "--start", cursor.as_str(), "--progress", "never"];
+    let rest = command::<Migrating>(&client, args).await.unwrap();
+    assert_eq!((rest.scanned, rest.migrated, rest.next), (1, 1, None));
+    for i in 0..3 {
+        let item = raw(&client, &format!("cmd-{i}")).await;
+        assert_eq!(first_byte(&item, "json_ecb"), 1, "an AES-SIV envelope");
+    }
+
+    let usage = run(&["--page-size", "many"]).await;
+    assert!(matches!(usage, Err(CommandError::Usage(_))), "{usage:?}");
 }
 
 async fn legacy_values_are_rewritten_in_dynamates_format(server: Server) {

@@ -7,6 +7,12 @@
 //! overwritten (it is counted instead: that writer already wrote dynamate's format, as
 //! `migrate` attributes do). The scan is resumable from the cursor of the last page done.
 
+#[cfg(feature = "cli")]
+mod command;
+
+#[cfg(feature = "cli")]
+pub use command::{CommandError, command};
+
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -67,6 +73,18 @@ impl Client {
         &self,
         options: &MigrationOptions,
     ) -> Result<MigrationReport, Error> {
+        self.migrate_pynamodb_mate_reporting::<M>(options, |_| {})
+            .await
+    }
+
+    /// [`Client::migrate_pynamodb_mate`], calling `on_page` with the totals so far after each
+    /// scan page (for a progress display; the same totals go to `tracing` as `INFO` events of
+    /// target `dynamate::migrate`). `command` (feature `cli`) shows them as a progress bar.
+    pub async fn migrate_pynamodb_mate_reporting<M: Model>(
+        &self,
+        options: &MigrationOptions,
+        mut on_page: impl FnMut(&MigrationReport),
+    ) -> Result<MigrationReport, Error> {
         let table = self.table_name::<M>();
         let mut start_key = match &options.start {
             None => None,
@@ -97,6 +115,16 @@ impl Client {
                     .await?;
             }
             pages += 1;
+            tracing::info!(
+                target: "dynamate::migrate",
+                table = %table,
+                pages,
+                scanned = report.scanned,
+                migrated = report.migrated,
+                changed_concurrently = report.changed_concurrently,
+                "migration progress"
+            );
+            on_page(&report);
             start_key = page.last_evaluated_key;
             match &start_key {
                 None => return Ok(report),
