@@ -8,6 +8,7 @@ use std::time::Duration;
 use dynamate::io::offload::OffloadError;
 use dynamate::io::sweep::{Progress, SweepOptions, sweep_model};
 use dynamate::{Error, TransformContext};
+use dynamate_tests::faults::{Action, FaultProxy, Rule, Service};
 use dynamate_tests::support::{Server, builder};
 use dynamate_tests::{Url, UrlKey};
 use offload_common::*;
@@ -292,4 +293,64 @@ async fn a_missing_object_is_detected_on_read() {
     assert_eq!(item, "url = \"https://missing.example\"");
     assert_eq!(uri, &content.uri());
     assert!(error.to_string().contains("does not exist"), "{error}");
+}
+
+/// A streamed batch of offloaded items whose `BatchWriteItem` requests are lost on the way (a
+/// dropped connection, then an HTTP 500): each lost chunk is encoded again from the items as
+/// passed in (its objects stored again first) and sent again; every item is written, points at
+/// objects that exist, and reads back whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_batch_of_offloaded_items_survives_lost_requests() {
+    let (_, bucket) = client_with_bucket().await;
+    let proxy = FaultProxy::new(Server::Moto);
+    let client = proxy
+        .builder()
+        .transforms(TransformContext::new().with_bucket_override("my-bucket", &bucket))
+        .build()
+        .await;
+    create_table::<Url>(&client).await;
+    let table = client.table_name::<Url>();
+    let mut rules = Vec::new();
+    for action in [Action::Drop, Action::status(500)] {
+        let rule = Rule::new(action)
+            .service(Service::DynamoDb)
+            .operation("BatchWriteItem")
+            .contains(&table)
+            .times(1);
+        rules.push(proxy.add(rule).await);
+    }
+    let urls: Vec<Url> = (0..30)
+        .map(|i| {
+            page(
+                &format!("https://batch-{i}.example"),
+                &format!("<html>{i}</html>"),
+            )
+        })
+        .collect();
+    let written = tokio::time::timeout(
+        Duration::from_secs(60),
+        client.batch_put(&urls).in_flight(2),
+    )
+    .await
+    .expect("still retrying at the deadline")
+    .unwrap();
+    assert!(written.is_complete(), "{:?}", written.unprocessed_raw);
+    assert_eq!(written.written, 30);
+    for rule in rules {
+        assert_eq!(rule.hits().await.hits, 1, "every fault was served");
+    }
+    for url in &urls {
+        let key = UrlKey {
+            url: url.url.clone(),
+        };
+        let item = get_raw::<Url>(&client, &key).await.expect("written");
+        for attribute in ["html", "content"] {
+            let pointer = pointer(&item, attribute);
+            assert!(
+                object_exists(&client, &pointer.bucket, &pointer.key).await,
+                "{pointer:?}"
+            );
+        }
+        assert_eq!(get::<Url>(&client, &key).await.unwrap().as_ref(), Some(url));
+    }
 }
