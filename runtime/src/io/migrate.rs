@@ -65,7 +65,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for a cursor this operation did not produce; a value that does not
+    /// [`Error::InvalidRequest`] for a cursor this operation did not produce; a value that does not
     /// decode (wrong password, corrupt bytes) stops the run with its decode error, after the
     /// items before it were migrated (resume with the cursor of the last report, or fix the
     /// item).
