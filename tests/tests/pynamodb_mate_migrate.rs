@@ -88,6 +88,17 @@ fn keyring() -> Keyring {
         .unwrap()
 }
 
+/// A client of `builder` with the legacy keyring, and the `Migrating` table created.
+async fn with_legacy_table(builder: dynamate::ClientBuilder) -> Client {
+    let client = builder.keyring(keyring()).build().await;
+    client
+        .create_table::<Migrating>()
+        .without_ttl()
+        .await
+        .unwrap();
+    client
+}
+
 /// Stores an item `id` holding the values pynamodb_mate wrote, as the Python service would.
 async fn put_legacy(client: &Client, id: &str) {
     let mut put = client
@@ -168,12 +179,7 @@ async fn a_write_between_read_and_rewrite_is_never_overwritten(server: Server) {
 /// nothing, `--max-pages` stops with a cursor, `--start` resumes from it, bad flags are usage
 /// errors.
 async fn the_command_dry_runs_stops_and_resumes(server: Server) {
-    let client = builder(server).keyring(keyring()).build().await;
-    client
-        .create_table::<Migrating>()
-        .without_ttl()
-        .await
-        .unwrap();
+    let client = with_legacy_table(builder(server)).await;
     for i in 0..3 {
         put_legacy(&client, &format!("cmd-{i}")).await;
     }
@@ -213,12 +219,7 @@ async fn the_command_dry_runs_stops_and_resumes(server: Server) {
 }
 
 async fn legacy_values_are_rewritten_in_dynamates_format(server: Server) {
-    let client = builder(server).keyring(keyring()).build().await;
-    client
-        .create_table::<Migrating>()
-        .without_ttl()
-        .await
-        .unwrap();
+    let client = with_legacy_table(builder(server)).await;
     let ids: Vec<String> = (0..5).map(|i| format!("legacy-{i}")).collect();
     for id in &ids {
         put_legacy(&client, id).await;

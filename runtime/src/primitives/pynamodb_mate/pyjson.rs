@@ -80,11 +80,7 @@ impl Formatter for PythonFormatter {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
+        separator(writer, first)
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(
@@ -92,11 +88,7 @@ impl Formatter for PythonFormatter {
         writer: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
+        separator(writer, first)
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
@@ -238,4 +230,13 @@ pub fn parse_json_number(plaintext: &[u8]) -> Result<JsonNumber<'_>, PynamodbMat
 pub fn is_ctr_json(stored: &[u8]) -> bool {
     let trimmed = stored.trim_ascii_start();
     trimmed.starts_with(b"{") && stored.windows(7).any(|w| w == b"\"nonce\"")
+}
+
+/// `json.dumps`'s item separator, `", "`, before every element but the first.
+fn separator<W: ?Sized + io::Write>(writer: &mut W, first: bool) -> io::Result<()> {
+    if first {
+        Ok(())
+    } else {
+        writer.write_all(b", ")
+    }
 }
